@@ -1,0 +1,1 @@
+"""Desired state: label files in YAML turned into the canonical model, with findings."""

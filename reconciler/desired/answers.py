@@ -1,0 +1,106 @@
+"""Attribute answers in label files -> canonical (attribute hash, value) pairs, nested ones flat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.diagnostics import FieldPath
+from reconciler.model import AnswerValue
+from reconciler.ontology import Attribute, suggest
+
+Report = Callable[[FieldPath, str], None]
+Answers = list[tuple[str, AnswerValue]]
+
+
+class AnswerParser:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def attributes(
+        self, scope: tuple[Attribute, ...], given: Any, path: FieldPath, owner: str, dynamic_ok: bool = False
+    ) -> Answers:
+        """Answers for a mapping of attribute name -> answer, within one scope of the ontology."""
+        if given is None:
+            given = {}
+        if not isinstance(given, dict):
+            self.report(path, "expected a mapping of attribute name to answer")
+            return []
+        answers: Answers = []
+        for name, value in given.items():
+            attribute = next((a for a in scope if a.name == str(name)), None)
+            if attribute is None:
+                names = [a.name for a in scope]
+                self.report(
+                    (*path, str(name)),
+                    f'{owner} has no attribute "{name}"{suggest(str(name), names)}'
+                    + ("" if names else f" ({owner} has no attributes)"),
+                )
+                continue
+            if attribute.dynamic and not dynamic_ok:
+                self.report((*path, str(name)), f'"{name}" is a dynamic attribute: give it under `dynamic:`')
+                continue
+            answers.extend(self.answer(attribute, value, (*path, str(name))))
+        self.require(scope, given, path, owner)
+        return answers
+
+    def require(self, scope: tuple[Attribute, ...], given: dict[str, Any], path: FieldPath, owner: str) -> None:
+        for attribute in scope:
+            if attribute.required and not attribute.dynamic and attribute.name not in given:
+                self.report(path or ("attributes",), f'{owner} requires the attribute "{attribute.name}"')
+
+    def answer(self, attribute: Attribute, value: Any, path: FieldPath) -> Answers:
+        """The answer to one attribute plus any nested answers under the chosen option."""
+        if attribute.kind == "radio":
+            return self._radio(attribute, value, path)
+        if attribute.kind == "checklist":
+            labels = [value] if isinstance(value, str) else value
+            if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
+                self.report(path, f'"{attribute.name}" is a checklist: give a list of option names')
+                return []
+            hashes = [self._option_hash(attribute, label, path) for label in labels]
+            if any(h is None for h in hashes):
+                return []
+            return [(attribute.hash, tuple(sorted({h for h in hashes if h is not None})))]
+        if attribute.kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.report(path, f'"{attribute.name}" is a number attribute, got {value!r}')
+                return []
+            return [(attribute.hash, float(value))]
+        if not isinstance(value, str):
+            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(value, bool) else ""
+            self.report(path, f'"{attribute.name}" is a text attribute: expected text, got {value!r}{hint}')
+            return []
+        return [(attribute.hash, value)]
+
+    def _radio(self, attribute: Attribute, value: Any, path: FieldPath) -> Answers:
+        nested: Any = None
+        label = value
+        if isinstance(value, dict) and len(value) == 1:
+            ((label, nested),) = value.items()
+        if not isinstance(label, str):
+            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(label, bool) else ""
+            self.report(
+                path,
+                f'"{attribute.name}" is a radio attribute: give one option name, or {{option: {{nested answers}}}}'
+                + hint,
+            )
+            return []
+        option_hash = self._option_hash(attribute, label, path)
+        if option_hash is None:
+            return []
+        option = next(o for o in attribute.options if o.hash == option_hash)
+        answers: Answers = [(attribute.hash, option_hash)]
+        answers.extend(self.attributes(option.attributes, nested, (*path, label), f'option "{label}"'))
+        return answers
+
+    def _option_hash(self, attribute: Attribute, label: str, path: FieldPath) -> str | None:
+        option = attribute.option(label)
+        if option is None:
+            labels = [o.label for o in attribute.options]
+            self.report(
+                path,
+                f'"{attribute.name}" has no option "{label}"{suggest(label, labels)}; options: {", ".join(labels)}',
+            )
+            return None
+        return option.hash

@@ -1,0 +1,207 @@
+"""Geometry in label files -> canonical `Geometry`, with findings for wrong shapes and ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reconciler.desired.png import PngError, read_mask
+from reconciler.diagnostics import FieldPath
+from reconciler.model import DataUnit, Geometry, Shape
+from reconciler.ontology import ObjectClass
+
+Report = Callable[[FieldPath, str], None]
+
+GEOMETRY_FIELDS = ("box", "rotated_box", "polygon", "polygons", "polyline", "point", "bitmask", "skeleton")
+_KEYS_FOR_SHAPE = {
+    Shape.BOX: ("box",),
+    Shape.ROTATED_BOX: ("rotated_box",),
+    Shape.POLYGON: ("polygon", "polygons"),
+    Shape.POLYLINE: ("polyline",),
+    Shape.POINT: ("point",),
+    Shape.BITMASK: ("bitmask",),
+    Shape.SKELETON: ("skeleton",),
+}
+
+
+def keys_for(shape: Shape) -> tuple[str, ...]:
+    return _KEYS_FOR_SHAPE[shape]
+
+
+class GeometryParser:
+    """Parses one geometry value; reports problems through `report(path, message)`."""
+
+    def __init__(self, report: Report, base_dir: Path, data: DataUnit | None) -> None:
+        self.report = report
+        self.base_dir = base_dir
+        self.data = data
+
+    def parse(self, cls: ObjectClass, key: str, value: Any, path: FieldPath) -> Geometry | None:
+        if key not in keys_for(cls.shape):
+            expected = " or ".join(f"`{k}`" for k in keys_for(cls.shape))
+            self.report(path, f"{cls.name} is a {cls.shape.value} class: give {expected}, not `{key}`")
+            return None
+        parsed: Any
+        if key == "box":
+            parsed = self._numbers(value, path, ("x", "y", "w", "h"))
+        elif key == "rotated_box":
+            parsed = self._rotated_box(value, path)
+        elif key == "point":
+            parsed = self._numbers(value, path, ("x", "y"))
+        elif key == "polyline":
+            parsed = self._points(value, path, 2)
+        elif key == "polygon":
+            parsed = self._polygon(value, path)
+        elif key == "polygons":
+            parsed = self._polygons(value, path)
+        elif key == "bitmask":
+            parsed = self._bitmask(value, path)
+        else:
+            parsed = self._skeleton(cls, value, path)
+        return None if parsed is None else Geometry(cls.shape, parsed)
+
+    def _coordinate(self, value: Any, path: FieldPath) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.report(path, f"expected a number from 0 to 1, got {value!r}")
+            return None
+        if not 0.0 <= value <= 1.0:
+            self.report(path, f"{value} is outside 0..1 (coordinates are normalised to the frame size)")
+            return None
+        return float(value)
+
+    def _numbers(self, value: Any, path: FieldPath, keys: tuple[str, ...]) -> dict[str, float] | None:
+        if not isinstance(value, dict):
+            self.report(path, f"expected a mapping with {', '.join(keys)}")
+            return None
+        unknown = sorted(set(value) - set(keys))
+        missing = [k for k in keys if k not in value]
+        if unknown or missing:
+            detail = "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(map(str, unknown))}" if unknown else "",
+                )
+                if part
+            )
+            self.report(path, f"expected exactly {', '.join(keys)}: {detail}")
+            return None
+        out = {k: self._coordinate(value[k], (*path, k)) for k in keys}
+        if any(v is None for v in out.values()):
+            return None
+        return {k: v for k, v in out.items() if v is not None}
+
+    def _rotated_box(self, value: Any, path: FieldPath) -> dict[str, float] | None:
+        if not isinstance(value, dict) or "theta" not in value:
+            self.report(path, "expected a mapping with x, y, w, h, theta")
+            return None
+        theta = value["theta"]
+        if isinstance(theta, bool) or not isinstance(theta, (int, float)):
+            self.report((*path, "theta"), f"expected an angle in degrees, got {theta!r}")
+            return None
+        box = self._numbers({k: v for k, v in value.items() if k != "theta"}, path, ("x", "y", "w", "h"))
+        return None if box is None else {**box, "theta": float(theta)}
+
+    def _points(self, value: Any, path: FieldPath, minimum: int) -> list[list[float]] | None:
+        if not isinstance(value, list) or len(value) < minimum:
+            self.report(path, f"expected a list of at least {minimum} points [x, y]")
+            return None
+        points: list[list[float]] = []
+        ok = True
+        for i, point in enumerate(value):
+            if not isinstance(point, list) or len(point) != 2:
+                self.report((*path, i), f"expected a point [x, y], got {point!r}")
+                ok = False
+                continue
+            x, y = (self._coordinate(c, (*path, i)) for c in point)
+            if x is None or y is None:
+                ok = False
+            else:
+                points.append([x, y])
+        return points if ok else None
+
+    def _polygon(self, value: Any, path: FieldPath) -> list[list[list[list[float]]]] | None:
+        ring = self._points(value, path, 3)
+        return None if ring is None else [[ring]]
+
+    def _polygons(self, value: Any, path: FieldPath) -> list[list[list[list[float]]]] | None:
+        if not isinstance(value, list) or not value:
+            self.report(path, "expected a list of polygons, each a list of rings [[x, y], ...]")
+            return None
+        polygons = []
+        for i, polygon in enumerate(value):
+            if not isinstance(polygon, list) or not polygon:
+                self.report((*path, i), "expected a polygon: a list of rings, the outline first, then holes")
+                return None
+            rings = [self._points(ring, (*path, i, j), 3) for j, ring in enumerate(polygon)]
+            if any(r is None for r in rings):
+                return None
+            polygons.append([r for r in rings if r is not None])
+        return polygons
+
+    def _bitmask(self, value: Any, path: FieldPath) -> dict[str, Any] | None:
+        if not isinstance(value, dict) or len(set(value) & {"png", "rle"}) != 1:
+            self.report(path, "expected {png: path/to/mask.png} or {rle: <Encord RLE string>}")
+            return None
+        width = self.data.width if self.data else 0
+        height = self.data.height if self.data else 0
+        if "png" in value:
+            mask_path = self.base_dir / str(value["png"])
+            try:
+                width, height, mask = read_mask(mask_path)
+            except FileNotFoundError:
+                self.report((*path, "png"), f"no file {mask_path}")
+                return None
+            except (PngError, ValueError) as exc:
+                self.report((*path, "png"), f"cannot read {mask_path}: {exc}")
+                return None
+            if self.data and (width, height) != (self.data.width, self.data.height):
+                self.report(
+                    (*path, "png"),
+                    f"mask is {width}x{height} pixels but {self.data.title} is "
+                    f"{self.data.width}x{self.data.height}",
+                )
+                return None
+            rle = _serialise_bitmask(mask)
+        else:
+            rle = value["rle"]
+            if not isinstance(rle, str) or not rle:
+                self.report((*path, "rle"), "expected an Encord RLE string")
+                return None
+            if self.data and self.data.width and _rle_length(rle) != width * height:
+                self.report((*path, "rle"), f"the RLE does not cover {width}x{height} pixels")
+                return None
+        return {"top": 0, "left": 0, "width": width, "height": height, "rle": rle}
+
+    def _skeleton(self, cls: ObjectClass, value: Any, path: FieldPath) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.report(path, f"expected {{point name: {{x, y}}}} for {', '.join(cls.skeleton_points)}")
+            return None
+        names = set(map(str, value))
+        if names != set(cls.skeleton_points):
+            missing = sorted(set(cls.skeleton_points) - names)
+            unknown = sorted(names - set(cls.skeleton_points))
+            self.report(
+                path,
+                f"skeleton points must be {', '.join(cls.skeleton_points)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(unknown)}" if unknown else ""),
+            )
+            return None
+        points = {name: self._numbers(point, (*path, name), ("x", "y")) for name, point in value.items()}
+        if any(p is None for p in points.values()):
+            return None
+        return points
+
+
+def _serialise_bitmask(mask: bytes) -> str:
+    from encord.common.bitmask_operations import serialise_bitmask
+
+    return str(serialise_bitmask(mask))
+
+
+def _rle_length(rle: str) -> int:
+    from encord.common.bitmask_operations import _string_to_rle
+
+    return int(sum(_string_to_rle(rle)))

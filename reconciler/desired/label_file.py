@@ -1,0 +1,408 @@
+"""One label file (already parsed YAML) -> `LabelFile`: the canonical row plus what the file said.
+
+Pure: the caller supplies the parsed document, the ontology and the data unit (when known);
+problems come back as findings with field paths, never as exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.desired.answers import AnswerParser, Answers
+from reconciler.desired.frames import format_range, parse_frame_key
+from reconciler.desired.geometry import GEOMETRY_FIELDS, GeometryParser
+from reconciler.diagnostics import FieldPath, Finding
+from reconciler.identity import label_hash
+from reconciler.model import (
+    ClassificationLabel,
+    DataUnit,
+    DynamicAnswer,
+    FrameRange,
+    FrameTag,
+    Geometry,
+    LabelRow,
+    ObjectLabel,
+    RowKey,
+    normalise_ranges,
+    sorted_unique,
+)
+from reconciler.ontology import Ontology, suggest
+
+TOP_LEVEL_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
+OBJECT_KEYS = ("id", "class", "hash", "attributes", "dynamic", "tags", "frames", *GEOMETRY_FIELDS)
+CLASSIFICATION_KEYS = ("id", "question", "answer", "frames", "tags", "hash")
+
+
+@dataclass(frozen=True)
+class DataRef:
+    """How a file names its data unit, and the branch."""
+
+    title: str | None
+    hash: str | None
+    branch: str
+
+    def __str__(self) -> str:
+        name = self.title if self.title is not None else f"data_hash {self.hash}"
+        return name if self.branch == "main" else f"{name} (branch {self.branch})"
+
+
+@dataclass(frozen=True)
+class LabelFile:
+    path: str
+    ref: DataRef
+    prune: bool
+    row: LabelRow
+    ids: dict[str, str] = field(default_factory=dict, compare=False)
+    """Label hash -> the id the file gave it, for display."""
+
+
+def read_ref(doc: Any, default_branch: str) -> DataRef | None:
+    """The data unit and branch a document names, if it names them well enough to look up."""
+    if not isinstance(doc, dict):
+        return None
+    title, data_hash = doc.get("data"), doc.get("data_hash")
+    branch = doc.get("branch", default_branch)
+    if (title is None) == (data_hash is None) or not isinstance(branch, str):
+        return None
+    return DataRef(
+        title=str(title) if title is not None else None,
+        hash=str(data_hash) if data_hash is not None else None,
+        branch=branch,
+    )
+
+
+def parse_label_file(
+    path: str,
+    doc: Any,
+    ontology: Ontology,
+    data: DataUnit | None,
+    *,
+    default_branch: str = "main",
+    default_prune: bool = True,
+    base_dir: Path | None = None,
+) -> tuple[LabelFile | None, list[Finding]]:
+    parser = _FileParser(path, ontology, data, base_dir or Path(path).parent)
+    result = parser.parse(doc, default_branch, default_prune)
+    return result, parser.findings
+
+
+class _FileParser:
+    def __init__(self, path: str, ontology: Ontology, data: DataUnit | None, base_dir: Path) -> None:
+        self.path = path
+        self.ontology = ontology
+        self.data = data
+        self.findings: list[Finding] = []
+        self.answers = AnswerParser(self.report)
+        self.geometry = GeometryParser(self.report, base_dir, data)
+        self.ids: dict[str, str] = {}
+        self.seen_ids: dict[str, FieldPath] = {}
+
+    def report(self, path: FieldPath, message: str) -> None:
+        self.findings.append(Finding(self.path, path, message))
+
+    def parse(self, doc: Any, default_branch: str, default_prune: bool) -> LabelFile | None:
+        if not isinstance(doc, dict):
+            self.report((), "a label file is a mapping with `data:` (or `data_hash:`) and `objects:`")
+            return None
+        self._unknown_keys(doc, TOP_LEVEL_KEYS, ())
+        ref = read_ref(doc, default_branch)
+        if ref is None:
+            if ("data" in doc) == ("data_hash" in doc):
+                self.report((), "name the data unit with exactly one of `data: <title>` or `data_hash: <hash>`")
+            else:
+                self.report(("branch",), "expected a branch name")
+            return None
+        prune = doc.get("prune", default_prune)
+        if not isinstance(prune, bool):
+            self.report(("prune",), "expected true or false")
+        self.data_hash = self.data.hash if self.data else (ref.hash or ref.title or "")
+        self.branch = ref.branch
+        objects = [
+            o
+            for i, item in enumerate(self._list(doc, "objects"))
+            if (o := self._object(item, ("objects", i))) is not None
+        ]
+        classifications = [
+            c
+            for i, item in enumerate(self._list(doc, "classifications"))
+            if (c := self._classification(item, ("classifications", i))) is not None
+        ]
+        self._overlapping_classifications(doc, classifications)
+        row = LabelRow(
+            key=RowKey(self.data_hash, ref.branch),
+            objects=tuple(sorted(objects, key=lambda o: o.hash)),
+            classifications=tuple(sorted(classifications, key=lambda c: c.hash)),
+            tags=self._tags(doc.get("tags"), ("tags",)),
+            frame_tags=self._frame_tags(doc.get("frame_tags")),
+        )
+        self._duplicate_hashes(row)
+        return LabelFile(self.path, ref, bool(prune), row, self.ids)
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _unknown_keys(self, item: dict[str, Any], known: tuple[str, ...], path: FieldPath) -> None:
+        for key in item:
+            if key not in known:
+                self.report((*path, str(key)), f'unknown key "{key}"{suggest(str(key), known)}')
+
+    def _list(self, doc: dict[str, Any], key: str) -> list[Any]:
+        value = doc.get(key) or []
+        if not isinstance(value, list):
+            self.report((key,), f"expected a list of {key}")
+            return []
+        return value
+
+    def _identity(self, item: dict[str, Any], path: FieldPath) -> str | None:
+        label_id = item.get("id")
+        if not isinstance(label_id, (str, int)) or isinstance(label_id, bool) or str(label_id) == "":
+            self.report((*path, "id"), "every label needs an `id`, unique in its file and stable over time")
+            return None
+        label_id = str(label_id)
+        if label_id in self.seen_ids:
+            first = self.seen_ids[label_id]
+            self.report((*path, "id"), f'duplicate id "{label_id}" (first used at {first[0]}[{first[1]}])')
+            return None
+        self.seen_ids[label_id] = path
+        pinned = item.get("hash")
+        if pinned is not None:
+            if not (isinstance(pinned, str) and len(pinned) == 8 and pinned.isalnum()):
+                self.report((*path, "hash"), "a pinned hash is 8 letters or digits")
+                return None
+            hash_ = pinned
+        else:
+            hash_ = label_hash(self.data_hash, self.branch, label_id)
+        self.ids[hash_] = label_id
+        return hash_
+
+    def _frame(self, key: Any, path: FieldPath) -> FrameRange | None:
+        frame_range = parse_frame_key(key)
+        if frame_range is None:
+            self.report(path, f'"{key}" is not a frame or a range of frames like "4-9"')
+            return None
+        if self.data is not None and frame_range[1] >= self.data.frames:
+            self.report(
+                path,
+                f"frame {format_range(frame_range)} is beyond {self.data.title}, "
+                f"which has {self.data.frames} frame{'s' if self.data.frames != 1 else ''} (0 to {self.data.frames - 1})",
+            )
+            return None
+        return frame_range
+
+    def _ranges(self, value: Any, path: FieldPath) -> tuple[FrameRange, ...] | None:
+        items = value if isinstance(value, list) else [value]
+        ranges = [self._frame(v, (*path, i) if isinstance(value, list) else path) for i, v in enumerate(items)]
+        if any(r is None for r in ranges) or not ranges:
+            return None
+        return normalise_ranges(r for r in ranges if r is not None)
+
+    def _object(self, item: Any, path: FieldPath) -> ObjectLabel | None:
+        if not isinstance(item, dict):
+            self.report(path, "expected an object: a mapping with id, class and a geometry")
+            return None
+        self._unknown_keys(item, OBJECT_KEYS, path)
+        hash_ = self._identity(item, path)
+        cls_name = item.get("class")
+        cls = self.ontology.object_class(str(cls_name)) if cls_name is not None else None
+        if cls is None:
+            names = [o.name for o in self.ontology.objects]
+            self.report(
+                (*path, "class"),
+                f'no object class "{cls_name}" in the ontology{suggest(str(cls_name), names)}',
+            )
+            return None
+        frames = self._object_frames(cls, item, path)
+        answers = self.answers.attributes(cls.attributes, item.get("attributes"), (*path, "attributes"), cls.name)
+        dynamic = self._dynamic(cls.attributes, item.get("dynamic"), {f for f, _ in frames or ()}, path, cls.name)
+        if hash_ is None or frames is None:
+            return None
+        return ObjectLabel(
+            hash=hash_,
+            feature=cls.hash,
+            frames=frames,
+            answers=_sorted_answers(answers),
+            dynamic=dynamic,
+            tags=self._tags(item.get("tags"), (*path, "tags")),
+        )
+
+    def _object_frames(
+        self, cls: Any, item: dict[str, Any], path: FieldPath
+    ) -> tuple[tuple[int, Geometry], ...] | None:
+        keys = [k for k in GEOMETRY_FIELDS if k in item]
+        if "frames" in item:
+            if keys:
+                self.report(
+                    (*path, keys[0]),
+                    "give the geometry either directly (images) or under `frames:`, not both",
+                )
+                return None
+            return self._frames_map(cls, item["frames"], (*path, "frames"))
+        if len(keys) != 1:
+            self.report(path, f"give exactly one geometry for {cls.name}: {' or '.join(_keys(cls))}")
+            return None
+        if self.data is not None and self.data.frames > 1:
+            self.report(
+                (*path, keys[0]),
+                f"{self.data.title} has {self.data.frames} frames: give the geometry under `frames:`",
+            )
+            return None
+        geometry = self.geometry.parse(cls, keys[0], item[keys[0]], (*path, keys[0]))
+        return None if geometry is None else ((0, geometry),)
+
+    def _frames_map(self, cls: Any, value: Any, path: FieldPath) -> tuple[tuple[int, Geometry], ...] | None:
+        if not isinstance(value, dict) or not value:
+            self.report(path, 'expected a mapping of frame (or range "4-9") to a geometry')
+            return None
+        frames: dict[int, Geometry] = {}
+        ok = True
+        for key, shape in value.items():
+            frame_range = self._frame(key, (*path, str(key)))
+            if not isinstance(shape, dict) or len(shape) != 1:
+                self.report((*path, str(key)), f"expected one geometry, like {{{_keys(cls)[0]}: ...}}")
+                ok = False
+                continue
+            ((geo_key, geo_value),) = shape.items()
+            geometry = self.geometry.parse(cls, str(geo_key), geo_value, (*path, str(key), str(geo_key)))
+            if frame_range is None or geometry is None:
+                ok = False
+                continue
+            for frame in range(frame_range[0], frame_range[1] + 1):
+                if frame in frames:
+                    self.report((*path, str(key)), f"frame {frame} is given twice")
+                    ok = False
+                frames[frame] = geometry
+        return tuple(sorted(frames.items(), key=lambda kv: kv[0])) if ok else None
+
+    def _dynamic(
+        self, scope: Any, value: Any, frames: set[int], path: FieldPath, owner: str
+    ) -> tuple[DynamicAnswer, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.report((*path, "dynamic"), "expected a mapping of attribute name to {frames: answer}")
+            return ()
+        merged: dict[tuple[str, Any], list[FrameRange]] = {}
+        for name, per_frame in value.items():
+            apath: FieldPath = (*path, "dynamic", str(name))
+            attribute = next((a for a in scope if a.name == str(name)), None)
+            if attribute is None or not attribute.dynamic:
+                dynamic_names = [a.name for a in scope if a.dynamic]
+                why = "is not a dynamic attribute" if attribute else "is not an attribute"
+                self.report(apath, f'"{name}" {why} of {owner}{suggest(str(name), dynamic_names)}')
+                continue
+            if not isinstance(per_frame, dict):
+                self.report(apath, 'expected a mapping of frame (or range "4-9") to an answer')
+                continue
+            for key, answer in per_frame.items():
+                frame_range = self._frame(key, (*apath, str(key)))
+                parsed = self.answers.answer(attribute, answer, (*apath, str(key)))
+                if frame_range is None or not parsed:
+                    continue
+                missing = [f for f in range(frame_range[0], frame_range[1] + 1) if f not in frames]
+                if missing:
+                    self.report(
+                        (*apath, str(key)),
+                        f"{owner} has no geometry on frame {missing[0]}: a dynamic answer needs one",
+                    )
+                    continue
+                for attr_hash, answer_value in parsed:
+                    merged.setdefault((attr_hash, answer_value), []).append(frame_range)
+        return tuple(
+            sorted(
+                (DynamicAnswer(attr, val, normalise_ranges(r)) for (attr, val), r in merged.items()),
+                key=lambda d: (d.attribute, d.ranges),
+            )
+        )
+
+    def _classification(self, item: Any, path: FieldPath) -> ClassificationLabel | None:
+        if not isinstance(item, dict):
+            self.report(path, "expected a classification: a mapping with id, question and answer")
+            return None
+        self._unknown_keys(item, CLASSIFICATION_KEYS, path)
+        hash_ = self._identity(item, path)
+        question = item.get("question")
+        cls = self.ontology.classification(str(question)) if question is not None else None
+        if cls is None:
+            names = [c.name for c in self.ontology.classifications]
+            self.report(
+                (*path, "question"),
+                f'no classification "{question}" in the ontology{suggest(str(question), names)}',
+            )
+            return None
+        if "answer" not in item:
+            self.report(path, f'"{cls.name}" needs an `answer`')
+            return None
+        answers = self.answers.answer(cls.attribute, item["answer"], (*path, "answer"))
+        if "frames" in item:
+            ranges = self._ranges(item["frames"], (*path, "frames"))
+        else:
+            ranges = ((0, (self.data.frames if self.data else 1) - 1),)
+        if hash_ is None or not answers or ranges is None:
+            return None
+        return ClassificationLabel(
+            hash=hash_,
+            feature=cls.hash,
+            answers=_sorted_answers(answers),
+            ranges=ranges,
+            tags=self._tags(item.get("tags"), (*path, "tags")),
+        )
+
+    def _overlapping_classifications(self, doc: dict[str, Any], labels: list[ClassificationLabel]) -> None:
+        by_feature: dict[str, list[ClassificationLabel]] = {}
+        for label in labels:
+            by_feature.setdefault(label.feature, []).append(label)
+        for same in by_feature.values():
+            covered: dict[int, str] = {}
+            for label in same:
+                for start, end in label.ranges:
+                    clash = next((f for f in range(start, end + 1) if f in covered), None)
+                    if clash is not None:
+                        index = next(
+                            i
+                            for i, c in enumerate(doc["classifications"])
+                            if self.ids.get(label.hash) == str(c.get("id"))
+                        )
+                        self.report(
+                            ("classifications", index, "frames"),
+                            f'"{self.ontology.display_name(label.feature)}" is answered twice on frame {clash} '
+                            f'(also by "{covered[clash]}")',
+                        )
+                        break
+                    covered.update(dict.fromkeys(range(start, end + 1), self.ids.get(label.hash, label.hash)))
+
+    def _duplicate_hashes(self, row: LabelRow) -> None:
+        hashes = [label.hash for label in row.labels]
+        for duplicate in sorted({h for h in hashes if hashes.count(h) > 1}):
+            self.report((), f"two labels share the hash {duplicate}: pin distinct `hash:` values")
+
+    def _tags(self, value: Any, path: FieldPath) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+            self.report(path, "expected a list of tag names")
+            return ()
+        return sorted_unique(value)
+
+    def _frame_tags(self, value: Any) -> tuple[FrameTag, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.report(("frame_tags",), 'expected a mapping of tag name to frames, like {blurry: ["10-19", 42]}')
+            return ()
+        tags = []
+        for name, frames in value.items():
+            ranges = self._ranges(frames, ("frame_tags", str(name)))
+            if ranges is not None:
+                tags.append(FrameTag(str(name), ranges))
+        return tuple(sorted(tags, key=lambda t: t.name))
+
+
+def _sorted_answers(answers: Answers) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(dict(answers).items()))
+
+
+def _keys(cls: Any) -> list[str]:
+    from reconciler.desired.geometry import keys_for
+
+    return [f"`{k}`" for k in keys_for(cls.shape)]

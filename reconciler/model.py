@@ -1,0 +1,187 @@
+"""The canonical model: what a label row holds, free of order, timestamps and display names.
+
+Both sides of a diff are expressed in these types: the desired state loaded from YAML and the
+remote state read from a project. Identity is by hash (objectHash, classificationHash,
+featureNodeHash), never by display name, so renaming a class in the ontology is not a label change.
+Every collection is a tuple sorted by a stable key, so two equal rows compare equal and
+serialise to the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+FrameRange = tuple[int, int]
+"""An inclusive range of frame numbers, (start, end)."""
+
+AnswerValue = str | float | tuple[str, ...]
+"""A radio answer is an option hash, a checklist answer a sorted tuple of option hashes,
+a text answer a string and a number answer a float. The attribute's kind says which."""
+
+
+class Shape(str, Enum):
+    """Ontology object shapes labelsync understands, valued as Encord's ontology names them."""
+
+    BOX = "bounding_box"
+    ROTATED_BOX = "rotatable_bounding_box"
+    POLYGON = "polygon"
+    POLYLINE = "polyline"
+    POINT = "point"
+    BITMASK = "bitmask"
+    SKELETON = "skeleton"
+
+    @property
+    def key(self) -> str:
+        """The geometry key in label files and in the canonical dict form."""
+        return GEOMETRY_KEYS[self]
+
+
+GEOMETRY_KEYS: dict[Shape, str] = {
+    Shape.BOX: "box",
+    Shape.ROTATED_BOX: "rotated_box",
+    Shape.POLYGON: "polygon",
+    Shape.POLYLINE: "polyline",
+    Shape.POINT: "point",
+    Shape.BITMASK: "bitmask",
+    Shape.SKELETON: "skeleton",
+}
+SHAPE_BY_KEY: dict[str, Shape] = {key: shape for shape, key in GEOMETRY_KEYS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """One shape on one frame, in Encord's normalised coordinates.
+
+    `value` is plain JSON data in canonical form, by shape:
+    box `{x, y, w, h}`; rotated box `{x, y, w, h, theta}`; point `{x, y}`;
+    polyline `[[x, y], ...]`; polygon `[[[[x, y], ...], ...], ...]` (polygons, each a list of
+    rings, the first ring the outline and the others holes); bitmask
+    `{top, left, width, height, rle}`; skeleton `{point name: {x, y}}`.
+    It is never mutated after construction.
+    """
+
+    shape: Shape
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicAnswer:
+    """An object attribute answer that holds on some frames only."""
+
+    attribute: str
+    value: AnswerValue
+    ranges: tuple[FrameRange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLabel:
+    """One object instance: a single shape on an image, or a track across frames of a video."""
+
+    hash: str
+    feature: str
+    frames: tuple[tuple[int, Geometry], ...]
+    answers: tuple[tuple[str, AnswerValue], ...] = ()
+    dynamic: tuple[DynamicAnswer, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassificationLabel:
+    """One classification instance: a question's answer on an image or on frame ranges."""
+
+    hash: str
+    feature: str
+    answers: tuple[tuple[str, AnswerValue], ...]
+    ranges: tuple[FrameRange, ...] = ((0, 0),)
+    tags: tuple[str, ...] = ()
+
+
+Label = ObjectLabel | ClassificationLabel
+
+
+@dataclass(frozen=True, slots=True)
+class RowKey:
+    """A label row is one data unit on one branch."""
+
+    data_hash: str
+    branch: str = "main"
+
+    def __str__(self) -> str:
+        return self.data_hash if self.branch == "main" else f"{self.data_hash}@{self.branch}"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameTag:
+    """A data-scope tag on some frames of a multi-frame data unit."""
+
+    name: str
+    ranges: tuple[FrameRange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    """Everything labelsync manages on one label row: labels and data-scope tags."""
+
+    key: RowKey
+    objects: tuple[ObjectLabel, ...] = ()
+    classifications: tuple[ClassificationLabel, ...] = ()
+    tags: tuple[str, ...] = ()
+    frame_tags: tuple[FrameTag, ...] = ()
+
+    @property
+    def labels(self) -> tuple[Label, ...]:
+        return (*self.objects, *self.classifications)
+
+
+class DataType(str, Enum):
+    IMAGE = "image"
+    VIDEO = "video"
+    IMAGE_GROUP = "img_group"
+
+
+@dataclass(frozen=True, slots=True)
+class DataUnit:
+    """A data unit as a project lists it: what labels may be attached to."""
+
+    hash: str
+    title: str
+    type: DataType
+    frames: int = 1
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RowListing:
+    """What a remote says of a label row before fetching it.
+
+    `fingerprint` is the row's content fingerprint when the remote can tell it cheaply (the local
+    project stores it); when it is None the row must be fetched to be compared.
+    """
+
+    key: RowKey
+    data: DataUnit
+    label_hash: str | None = None
+    fingerprint: str | None = None
+
+
+def sorted_unique(values: Any) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+def normalise_ranges(ranges: Any) -> tuple[FrameRange, ...]:
+    """Merge overlapping and adjacent inclusive ranges into a sorted, minimal tuple."""
+    merged: list[list[int]] = []
+    for start, end in sorted((int(s), int(e)) for s, e in ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((s, e) for s, e in merged)
+
+
+def frames_to_ranges(frames: Any) -> tuple[FrameRange, ...]:
+    return normalise_ranges((f, f) for f in frames)
