@@ -222,10 +222,10 @@ EDITOR: dict[str, Any] = {
                 "height": 0.2,
                 "feature_node_hash": H.HAND,
                 "skeleton": {
-                    str(i): {"x": 0.1 * i, "y": 0.1, "name": name, "color": "#00000", "value": name, "feature_hash": f"hpt{i}0000"}
+                    str(i): {"x": 0.1 * i, "y": 0.1, "name": name, "color": "#000000", "value": name, "featureHash": f"hpt{i}0000"}
                     for i, name in enumerate(HAND_POINTS)
                 },
-                "skeleton_edges": {"0": {"1": {"color": "#000000"}}, "1": {"2": {"color": "#000000"}}},
+                "skeletonEdges": {"0": {"1": {"color": "#000000"}}, "1": {"2": {"color": "#000000"}}},
             }
         }
     ],

@@ -14,12 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "labels"
 GEOMETRY_KEYS = {"box", "rotated_box", "polygon", "polygons", "polyline", "point", "bitmask", "skeleton"}
 SHAPE_KEYS = {  # ontology shape -> the geometry keys it accepts
-    "bounding_box": {"box"}, "rotatable_bounding_box": {"rotated_box"}, "polygon": {"polygon", "polygons"},
-    "polyline": {"polyline"}, "point": {"point"}, "bitmask": {"bitmask"}, "skeleton": {"skeleton"},
+    "bounding_box": {"box"},
+    "rotatable_bounding_box": {"rotated_box"},
+    "polygon": {"polygon", "polygons"},
+    "polyline": {"polyline"},
+    "point": {"point"},
+    "bitmask": {"bitmask"},
+    "skeleton": {"skeleton"},
 }
-LABEL_FILES = sorted(
-    p for p in LABELS.rglob("*.yaml") if p.name != "manifest.yaml" and not p.name.startswith("_")
-)
+LABEL_FILES = sorted(p for p in LABELS.rglob("*.yaml") if p.name != "manifest.yaml" and not p.name.startswith("_"))
 
 
 def validator(name: str) -> Draft202012Validator:
@@ -45,7 +48,9 @@ def test_there_are_examples() -> None:
 def test_label_file_is_valid(path: Path) -> None:
     first = path.read_text().splitlines()[0]
     schema_path = first.removeprefix("# yaml-language-server: $schema=")
-    assert schema_path != first and (path.parent / schema_path).resolve() == ROOT / "schemas/label-file.schema.json"
+    assert (
+        schema_path != first and (path.parent / schema_path).resolve() == ROOT / "schemas/label-file.schema.json"
+    )
     errors = [e.message for e in validator("label-file").iter_errors(load(path))]
     assert not errors
 
@@ -61,10 +66,16 @@ BOX = {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}
         {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry", "box": {**BOX, "x": 1.5}}]},
         {"data": "x.mp4", "objects": [{"id": "a", "class": "Person", "frames": {"a-b": {"box": BOX}}}]},
         {"data": "x.mp4", "objects": [{"id": "a", "class": "Person", "box": BOX, "frames": {"1": {"box": BOX}}}]},
-        {"data": "x.mp4", "objects": [{"id": "a", "class": "Person", "frames": {"1": {"box": BOX, "point": BOX}}}]},
+        {
+            "data": "x.mp4",
+            "objects": [{"id": "a", "class": "Person", "frames": {"1": {"box": BOX, "point": BOX}}}],
+        },
         {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry"}]},
         {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry", "box": BOX, "hash": "short"}]},
-        {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry", "box": BOX, "attributes": {"R": {"A": 1, "B": 2}}}]},
+        {
+            "data": "x.jpg",
+            "objects": [{"id": "a", "class": "Cherry", "box": BOX, "attributes": {"R": {"A": 1, "B": 2}}}],
+        },
         {"data": "x.jpg", "objects": [{"id": "a", "class": "Blueberry", "bitmask": {"png": "m.png", "rle": "x"}}]},
         {"data": "x.jpg", "labels": []},
         {"data": "x.jpg", "data_hash": "abc"},
@@ -77,6 +88,14 @@ def test_bad_label_file_is_rejected(doc: dict) -> None:
     v = validator("label-file")
     assert v.is_valid(GOOD)
     assert not v.is_valid(doc)
+
+
+def test_unquoted_frame_keys_are_accepted() -> None:
+    doc = {"data": "x.mp4", "objects": [{"id": "a", "class": "Person", "frames": {3: {"box": BOX}}}]}
+    doc["objects"][0]["dynamic"] = {"Position": {3: "Standing"}}
+    assert validator("label-file").is_valid(doc)
+    doc["objects"][0]["frames"] = {-1: {"box": BOX}}
+    assert not validator("label-file").is_valid(doc)
 
 
 def test_config_is_valid() -> None:
@@ -113,7 +132,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_examples_agree_with_manifest_and_ontology() -> None:
-    from encord.common.bitmask_operations import deserialise_bitmask
+    from encord.common.bitmask_operations import deserialise_bitmask, serialise_bitmask
 
     units = load(LABELS / "manifest.yaml")["data_units"]
     by_ref = {**{u["title"]: u for u in units}, **{u["hash"]: u for u in units if "hash" in u}}
@@ -136,8 +155,8 @@ def test_examples_agree_with_manifest_and_ontology() -> None:
                 if "png" in mask:
                     assert png_size(path.parent / mask["png"]) == (unit["width"], unit["height"])
                 if "rle" in mask:
-                    area = unit["width"] * unit["height"]
-                    assert len(deserialise_bitmask(mask["rle"], area)) == area
+                    area = unit["width"] * unit["height"]  # the RLE covers exactly width * height pixels
+                    assert serialise_bitmask(deserialise_bitmask(mask["rle"], area)) == mask["rle"]
         keys += [k for c in doc.get("classifications", []) for k in c.get("frames", [])]
         assert all(0 <= f < count for k in keys for f in frames_of(k)), path
     assert managed < {u["title"] for u in units}  # some data units stay unmanaged

@@ -1,0 +1,72 @@
+"""The one interface every remote implements. The planner and apply know nothing else of a remote."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from reconciler.model import DataUnit, LabelRow, RowKey, RowListing
+from reconciler.ontology import Ontology
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A project's data units, and the label rows that exist on the branches asked for."""
+
+    data_units: tuple[DataUnit, ...]
+    rows: dict[RowKey, RowListing] = field(default_factory=dict)
+
+    def by_title(self) -> dict[str, list[DataUnit]]:
+        titles: dict[str, list[DataUnit]] = {}
+        for unit in self.data_units:
+            titles.setdefault(unit.title, []).append(unit)
+        return titles
+
+    def by_hash(self) -> dict[str, DataUnit]:
+        return {unit.hash: unit for unit in self.data_units}
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    """Write `row` in place of the row whose fingerprint is `expected` (and only that row)."""
+
+    row: LabelRow
+    expected: str
+
+
+class WriteStatus(str, Enum):
+    WRITTEN = "written"
+    STALE = "stale"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    key: RowKey
+    status: WriteStatus
+    message: str = ""
+
+
+class Remote(Protocol):
+    """Read and write label rows. Bundles are the caller's business: each call is one bundle."""
+
+    @property
+    def description(self) -> str:
+        """Where this is, for people: `local project .labelsync/project.db`. No credentials."""
+        ...
+
+    def ontology(self) -> Ontology: ...
+
+    def list(self, branches: frozenset[str]) -> Listing: ...
+
+    def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
+        """The rows as they are now; a row that does not exist yet comes back empty."""
+        ...
+
+    def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
+        """Write each row unless its current fingerprint differs from `expected` (then STALE)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,238 @@
+"""The embedded local project: a SQLite database that behaves like an Encord project.
+
+Label rows are stored in Encord's own label-row dict format (what `LabelRowV2.to_encord_dict()`
+writes), beside each row's content fingerprint, revision and last-edited time, so a no-change
+plan reads fingerprints only. Tags at data and label scope live in their own table. Every write
+is one transaction per bundle that re-checks each row's fingerprint before replacing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from reconciler.canonical import row_fingerprint
+from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
+from reconciler.errors import RemoteError
+from reconciler.identity import label_hash as derive_hash
+from reconciler.model import DataType, DataUnit, FrameTag, LabelRow, RowKey, RowListing
+from reconciler.ontology import Ontology
+from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
+from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_from_row
+
+
+class LocalProject:
+    """A `Remote` over a SQLite file. Create one with `create`, open it with the constructor."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.is_file():
+            raise RemoteError(f"no local project at {path}: create it with `labelsync local init`")
+        try:
+            self._db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            version = self._meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise RemoteError(f"cannot read the local project {path}: {exc}") from None
+        if version != str(SCHEMA_VERSION):
+            raise RemoteError(f"{path} is not a labelsync local project (schema {version!r})")
+        self._ontology = Ontology.from_editor_dict(json.loads(self._meta("ontology") or "{}"))
+        self.writes = 0
+        """Rows written through this handle (benchmarks and tests count them)."""
+
+    # -- Remote -------------------------------------------------------------------------------
+
+    @property
+    def description(self) -> str:
+        return f"local project {self.path}"
+
+    def ontology(self) -> Ontology:
+        return self._ontology
+
+    def list(self, branches: frozenset[str]) -> Listing:
+        with self._reading():
+            units = tuple(data_unit_from_row(r) for r in self._db.execute("SELECT * FROM data_units ORDER BY title"))
+            by_hash = {u.hash: u for u in units}
+            marks = ",".join("?" * len(branches))
+            rows = {}
+            query = f"SELECT data_hash, branch, label_hash, fingerprint FROM label_rows WHERE branch IN ({marks})"
+            for data_hash, branch, label_hash, fingerprint in self._db.execute(query, sorted(branches)):
+                key = RowKey(data_hash, branch)
+                rows[key] = RowListing(key, by_hash[data_hash], label_hash, fingerprint)
+        return Listing(units, rows)
+
+    def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
+        with self._reading():
+            return {key: self._read(key)[0] for key in keys}
+
+    def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
+        results = []
+        with self._transaction():
+            for write in writes:
+                current, stored = self._read(write.row.key)
+                if row_fingerprint(current) != write.expected:
+                    results.append(RowResult(write.row.key, WriteStatus.STALE, "changed since the plan"))
+                    continue
+                self._store(write.row, stored)
+                results.append(RowResult(write.row.key, WriteStatus.WRITTEN))
+        self.writes += sum(r.status is WriteStatus.WRITTEN for r in results)
+        return results
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- beyond the protocol: export -----------------------------------------------------------
+
+    def export(self) -> list[dict[str, Any]]:
+        """Every label row as Encord's JSON export writes it."""
+        with self._reading():
+            rows = self._db.execute("SELECT row_json FROM label_rows ORDER BY data_hash, branch").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise RemoteError(f"cannot read the local project {self.path}: {exc}") from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise RemoteError(
+                f"the local project {self.path} is locked ({exc}): is another labelsync running?"
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _read(self, key: RowKey) -> tuple[LabelRow, dict[str, Any] | None]:
+        found = self._db.execute(
+            "SELECT row_json FROM label_rows WHERE data_hash = ? AND branch = ?", (key.data_hash, key.branch)
+        ).fetchone()
+        if found is None:
+            return LabelRow(key), None
+        stored: dict[str, Any] = json.loads(found[0])
+        try:
+            row = decode_row(stored, self._ontology, key.branch)
+        except EncordFormatError as exc:
+            raise RemoteError(f"label row {key} in {self.path} is unreadable: {exc}") from None
+        data_tags, frame_tags, label_tags = self._tags(key)
+        with_tags = replace(
+            row,
+            objects=tuple(replace(o, tags=tuple(sorted(label_tags.get(o.hash, ())))) for o in row.objects),
+            classifications=tuple(
+                replace(c, tags=tuple(sorted(label_tags.get(c.hash, ())))) for c in row.classifications
+            ),
+            tags=tuple(sorted(data_tags)),
+            frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
+        )
+        return with_tags, stored
+
+    def _tags(self, key: RowKey) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
+        data_tags: list[str] = []
+        frame_tags: list[FrameTag] = []
+        label_tags: dict[str, list[str]] = {}
+        query = "SELECT scope, target, name, ranges FROM tags WHERE data_hash = ? AND branch = ?"
+        for scope, target, name, ranges in self._db.execute(query, (key.data_hash, key.branch)):
+            if scope == "label":
+                label_tags.setdefault(target, []).append(name)
+            elif ranges:
+                frame_tags.append(FrameTag(name, tuple((s, e) for s, e in json.loads(ranges))))
+            else:
+                data_tags.append(name)
+        return data_tags, frame_tags, label_tags
+
+    def _store(self, row: LabelRow, stored: dict[str, Any] | None) -> None:
+        key = row.key
+        unit_row = self._db.execute("SELECT * FROM data_units WHERE hash = ?", (key.data_hash,)).fetchone()
+        if unit_row is None:
+            raise RemoteError(f"data unit {key.data_hash} is not in {self.path}")
+        now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S UTC")
+        base = stored or empty_row_dict(
+            data_unit_from_row(unit_row),
+            key.branch,
+            derive_hash(key.data_hash, key.branch, "label-row"),
+            json.loads(str(unit_row[7] or "null")),
+        )
+        encoded = encode_row(row, self._ontology, base, now=now)
+        encoded["last_edited_at"] = now
+        self._db.execute(
+            "INSERT INTO label_rows (data_hash, branch, label_hash, revision, last_edited_at, fingerprint, row_json)"
+            " VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (data_hash, branch) DO UPDATE SET"
+            " revision = revision + 1, last_edited_at = excluded.last_edited_at,"
+            " fingerprint = excluded.fingerprint, row_json = excluded.row_json",
+            (key.data_hash, key.branch, encoded["label_hash"], now, row_fingerprint(row), json.dumps(encoded)),
+        )
+        self._db.execute("DELETE FROM tags WHERE data_hash = ? AND branch = ?", (key.data_hash, key.branch))
+        tag_rows = [(key.data_hash, key.branch, "data", "", name, "") for name in row.tags]
+        tag_rows += [
+            (key.data_hash, key.branch, "data", "", t.name, json.dumps([list(r) for r in t.ranges])) for t in row.frame_tags
+        ]
+        tag_rows += [(key.data_hash, key.branch, "label", lb.hash, name, "") for lb in row.labels for name in lb.tags]
+        self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", tag_rows)
+
+
+def create_project(
+    path: Path, ontology_editor: dict[str, Any], units: Sequence[DataUnit], rows: Sequence[dict[str, Any]] = (),
+    extra_units: dict[str, Any] | None = None,
+) -> None:
+    """Create a local project atomically: built in a temporary file, then moved into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ontology = Ontology.from_editor_dict(ontology_editor)
+    fd, tmp = tempfile.mkstemp(prefix=".labelsync-", suffix=".db", dir=path.parent)
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("ontology", json.dumps(ontology_editor)),
+            ("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+        ])
+        db.executemany(
+            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (u.hash, u.title, u.type.value, u.frames, u.width, u.height, u.fps,
+                 json.dumps((extra_units or {}).get(u.hash)) if (extra_units or {}).get(u.hash) else None)
+                for u in units
+            ],
+        )
+        for stored in rows:
+            row = decode_row(stored, ontology, stored.get("branch_name") or "main")
+            db.execute(
+                "INSERT INTO label_rows VALUES (?, ?, ?, 1, ?, ?, ?)",
+                (row.key.data_hash, row.key.branch, stored.get("label_hash"), stored.get("last_edited_at") or "",
+                 row_fingerprint(row), json.dumps(stored)),
+            )
+        db.execute("COMMIT")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def data_unit_type(value: str) -> DataType:
+    return DataType(value.lower().replace("image_group", "img_group"))
