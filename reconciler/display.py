@@ -29,9 +29,11 @@ def flatten(label: Label, ontology: Ontology) -> dict[str, Any]:
             )
     else:
         for attr, value in label.answers:
-            flat["answer" if attr == _top_attribute(label, ontology) else f"answer.{_attribute_path(attr, ontology)}"] = (
-                _answer(value, ontology)
-            )
+            flat[
+                "answer"
+                if attr == _top_attribute(label, ontology)
+                else f"answer.{_attribute_path(attr, ontology)}"
+            ] = _answer(value, ontology)
         if label.ranges != ((0, 0),):
             flat["frames"] = format_ranges(label.ranges)
     return flat
@@ -59,7 +61,9 @@ def _geometry(prefix: str, geometry: Geometry) -> dict[str, Any]:
     if key == "bitmask":
         return {f"{prefix}bitmask": f"{value['width']}x{value['height']} rle {_short(value['rle'])}"}
     if key == "skeleton":
-        return {f"{prefix}skeleton.{name}.{axis}": point[axis] for name, point in value.items() for axis in ("x", "y")}
+        return {
+            f"{prefix}skeleton.{name}.{axis}": point[axis] for name, point in value.items() for axis in ("x", "y")
+        }
     if isinstance(value, dict):
         return {f"{prefix}{key}.{k}": v for k, v in value.items()}
     if key == "polygon":
@@ -91,4 +95,3 @@ def _answer(value: AnswerValue, ontology: Ontology) -> Any:
     if isinstance(value, str) and ontology.node(value) is not None:
         return ontology.display_name(value)
     return value
-

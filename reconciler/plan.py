@@ -99,7 +99,7 @@ class RowPlan:
         return LabelRow(
             key=current.key,
             objects=tuple(objects),
-            classifications=tuple(classifications),  # type: ignore[arg-type]
+            classifications=tuple(classifications),
             tags=current.tags if self.tags is None else self.tags,
             frame_tags=current.frame_tags if self.frame_tags is None else self.frame_tags,
         )

@@ -84,7 +84,9 @@ def _attribute(
     return attribute
 
 
-def _object(uid: str, name: str, shape: str, fnh: str, attributes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _object(
+    uid: str, name: str, shape: str, fnh: str, attributes: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "id": uid,
         "name": name,
@@ -189,7 +191,10 @@ EDITOR: dict[str, Any] = {
                                     "Strength",
                                     "radio",
                                     H.STRENGTH,
-                                    [_option("1.1.2.1.1", "Light", H.LIGHT), _option("1.1.2.1.2", "Heavy", H.HEAVY)],
+                                    [
+                                        _option("1.1.2.1.1", "Light", H.LIGHT),
+                                        _option("1.1.2.1.2", "Heavy", H.HEAVY),
+                                    ],
                                 ),
                                 _attribute("1.1.2.2", "Comment", "text", H.COMMENT),
                             ],
@@ -211,7 +216,11 @@ EDITOR: dict[str, Any] = {
                 )
             ],
         },
-        {"id": "3", "featureNodeHash": H.CAPTION, "attributes": [_attribute("3.1", "Caption", "text", H.CAPTION_Q)]},
+        {
+            "id": "3",
+            "featureNodeHash": H.CAPTION,
+            "attributes": [_attribute("3.1", "Caption", "text", H.CAPTION_Q)],
+        },
     ],
     "skeleton_templates": [
         {
@@ -222,7 +231,14 @@ EDITOR: dict[str, Any] = {
                 "height": 0.2,
                 "feature_node_hash": H.HAND,
                 "skeleton": {
-                    str(i): {"x": 0.1 * i, "y": 0.1, "name": name, "color": "#000000", "value": name, "featureHash": f"hpt{i}0000"}
+                    str(i): {
+                        "x": 0.1 * i,
+                        "y": 0.1,
+                        "name": name,
+                        "color": "#000000",
+                        "value": name,
+                        "featureHash": f"hpt{i}0000",
+                    }
                     for i, name in enumerate(HAND_POINTS)
                 },
                 "skeletonEdges": {"0": {"1": {"color": "#000000"}}, "1": {"2": {"color": "#000000"}}},
@@ -240,7 +256,10 @@ def sdk_ontology() -> SdkOntology:
     """The SDK's ontology wrapper, offline: a label row only reads `.structure`."""
     epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
     orm = OrmOntology(
-        title="test", structure=OntologyStructure.from_dict(EDITOR), ontology_hash="onto0001", created_at=epoch,
+        title="test",
+        structure=OntologyStructure.from_dict(EDITOR),
+        ontology_hash="onto0001",
+        created_at=epoch,
         last_edited_at=epoch,
     )
     return SdkOntology(orm, api_client=None)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +17,14 @@ _TIMESTAMP_FORMAT = "%a, %d %b %Y %H:%M:%S UTC"
 
 class EncordFormatError(LabelsyncError, ValueError):
     """A label-row dict that does not fit the ontology or Encord's format, or a row that cannot be encoded."""
+
+
+Fail = Callable[[str], EncordFormatError]
+"""Makes the error for one label, its message prefixed with where it is."""
+
+
+def failer(title: str, what: str) -> Fail:
+    return lambda message: EncordFormatError(f"{title}: {what}: {message}")
 
 
 def encord_timestamp(moment: datetime) -> str:

@@ -57,9 +57,11 @@ class LocalProject:
     def ontology(self) -> Ontology:
         return self._ontology
 
-    def list(self, branches: frozenset[str]) -> Listing:
+    def list_rows(self, branches: frozenset[str]) -> Listing:
         with self._reading():
-            units = tuple(data_unit_from_row(r) for r in self._db.execute("SELECT * FROM data_units ORDER BY title"))
+            units = tuple(
+                data_unit_from_row(r) for r in self._db.execute("SELECT * FROM data_units ORDER BY title")
+            )
             by_hash = {u.hash: u for u in units}
             marks = ",".join("?" * len(branches))
             rows = {}
@@ -186,14 +188,20 @@ class LocalProject:
         self._db.execute("DELETE FROM tags WHERE data_hash = ? AND branch = ?", (key.data_hash, key.branch))
         tag_rows = [(key.data_hash, key.branch, "data", "", name, "") for name in row.tags]
         tag_rows += [
-            (key.data_hash, key.branch, "data", "", t.name, json.dumps([list(r) for r in t.ranges])) for t in row.frame_tags
+            (key.data_hash, key.branch, "data", "", t.name, json.dumps([list(r) for r in t.ranges]))
+            for t in row.frame_tags
         ]
-        tag_rows += [(key.data_hash, key.branch, "label", lb.hash, name, "") for lb in row.labels for name in lb.tags]
+        tag_rows += [
+            (key.data_hash, key.branch, "label", lb.hash, name, "") for lb in row.labels for name in lb.tags
+        ]
         self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", tag_rows)
 
 
 def create_project(
-    path: Path, ontology_editor: dict[str, Any], units: Sequence[DataUnit], rows: Sequence[dict[str, Any]] = (),
+    path: Path,
+    ontology_editor: dict[str, Any],
+    units: Sequence[DataUnit],
+    rows: Sequence[dict[str, Any]] = (),
     extra_units: dict[str, Any] | None = None,
 ) -> None:
     """Create a local project atomically: built in a temporary file, then moved into place."""
@@ -205,16 +213,27 @@ def create_project(
         db = sqlite3.connect(tmp, isolation_level=None)
         db.executescript(SCHEMA)
         db.execute("BEGIN")
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("schema_version", str(SCHEMA_VERSION)),
-            ("ontology", json.dumps(ontology_editor)),
-            ("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
-        ])
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [
+                ("schema_version", str(SCHEMA_VERSION)),
+                ("ontology", json.dumps(ontology_editor)),
+                ("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            ],
+        )
         db.executemany(
             "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (u.hash, u.title, u.type.value, u.frames, u.width, u.height, u.fps,
-                 json.dumps((extra_units or {}).get(u.hash)) if (extra_units or {}).get(u.hash) else None)
+                (
+                    u.hash,
+                    u.title,
+                    u.type.value,
+                    u.frames,
+                    u.width,
+                    u.height,
+                    u.fps,
+                    json.dumps((extra_units or {}).get(u.hash)) if (extra_units or {}).get(u.hash) else None,
+                )
                 for u in units
             ],
         )
@@ -222,8 +241,14 @@ def create_project(
             row = decode_row(stored, ontology, stored.get("branch_name") or "main")
             db.execute(
                 "INSERT INTO label_rows VALUES (?, ?, ?, 1, ?, ?, ?)",
-                (row.key.data_hash, row.key.branch, stored.get("label_hash"), stored.get("last_edited_at") or "",
-                 row_fingerprint(row), json.dumps(stored)),
+                (
+                    row.key.data_hash,
+                    row.key.branch,
+                    stored.get("label_hash"),
+                    stored.get("last_edited_at") or "",
+                    row_fingerprint(row),
+                    json.dumps(stored),
+                ),
             )
         db.execute("COMMIT")
         db.execute("PRAGMA journal_mode=WAL")

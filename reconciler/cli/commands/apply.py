@@ -1,0 +1,88 @@
+"""`labelsync apply [PLAN_FILE]`: write a reviewed plan (or a fresh one) to the remote in bundles."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from reconciler import workflow
+from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_target
+from reconciler.cli.output import ProgressBar, say, use_colour
+from reconciler.cli.planfile_io import read_plan_file
+from reconciler.config import load_config
+from reconciler.errors import LabelsyncError, StaleRows
+from reconciler.planfile import plan_to_dict
+from reconciler.remotes.open import open_remote
+from reconciler.render.text import render_text
+
+
+def apply(
+    plan_file: Path | None,
+    config_path: Path | None,
+    dry_run: bool,
+    bundle_size: int | None,
+    allow_delete: bool | None,
+    max_deletes: int | None,
+    yes: bool,
+) -> None:
+    config = load_config(config_path)
+    options = ApplyOptions(
+        bundle_size=bundle_size or config.bundle_size,
+        allow_delete=config.allow_delete if allow_delete is None else allow_delete,
+        max_deletes=config.max_deletes if max_deletes is None else max_deletes,
+        dry_run=dry_run,
+    )
+    remote = open_remote(config, say)
+    try:
+        if plan_file is not None:
+            plan = read_plan_file(plan_file)
+            check_target(plan, remote, remote.ontology().fingerprint)
+        else:
+            bar = ProgressBar("Reading label rows")
+            plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)
+            bar.close()
+            sys.stdout.write(render_text(plan_to_dict(plan), colour=use_colour(sys.stdout)))
+        if not plan.rows:
+            print("Nothing to apply.")
+            return
+        check_deletes(plan, options)
+        if not dry_run and not yes:
+            _confirm(plan.summary.rows)
+        bar = ProgressBar("Applying")
+        report = apply_plan(
+            plan, remote, options, on_bundle=lambda done, total, _: bar.update(done, total, "rows")
+        )
+        bar.close()
+    finally:
+        remote.close()
+    print(_report(report, options, bar.elapsed))
+    for stale in report.stale:
+        say(f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.")
+    for failed in report.failed:
+        say(f"failed: {failed.key}: {failed.message}")
+    if report.failed:
+        raise LabelsyncError(f"{len(report.failed)} row(s) failed; run apply again to retry them")
+    if report.stale:
+        raise StaleRows(f"{len(report.stale)} row(s) changed on the remote after the plan and were skipped")
+
+
+def _confirm(rows: int) -> None:
+    if not sys.stdin.isatty():
+        raise LabelsyncError("refusing to apply without confirmation in a non-interactive run: add --yes")
+    if not typer.confirm(f"Apply these changes to {rows} label row{'s' if rows != 1 else ''}?"):
+        raise LabelsyncError("apply cancelled: nothing was written")
+
+
+def _report(report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
+    if options.dry_run:
+        return f"Dry run: {len(report.would_write)} label rows would be written; nothing was written."
+    parts = [f"{len(report.written)} label rows written"]
+    if report.already:
+        parts.append(f"{len(report.already)} already up to date")
+    if report.stale:
+        parts.append(f"{len(report.stale)} skipped (edited after the plan)")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    return f"Apply complete: {', '.join(parts)} in {seconds:.1f}s."

@@ -1,0 +1,53 @@
+"""Where output goes: results on stdout, progress and notices on stderr; colour only on a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TextIO
+
+
+def is_terminal(stream: TextIO) -> bool:
+    return stream.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
+
+
+def use_colour(stream: TextIO) -> bool:
+    return is_terminal(stream) and "NO_COLOR" not in os.environ
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class ProgressBar:
+    """A bar redrawn in place on a terminal; one plain line per step elsewhere (CI logs)."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.live = is_terminal(self.stream)
+        self.started = time.monotonic()
+        self.drawn = False
+
+    def update(self, done: int, total: int, detail: str = "") -> None:
+        if total <= 0:
+            return
+        if self.live:
+            width = 28
+            filled = int(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {detail}".ljust(78))
+            self.drawn = True
+        else:
+            self.stream.write(f"{self.label}: {done}/{total} {detail}".rstrip() + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self.drawn:
+            self.stream.write("\r" + " " * 78 + "\r")
+            self.stream.flush()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started

@@ -1,0 +1,138 @@
+"""`labelsync.yaml`: where the labels are, which remote, and the defaults for plan and apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler import yamlio
+from reconciler.errors import ConfigError
+from reconciler.ontology import suggest
+
+CONFIG_NAME = "labelsync.yaml"
+MAX_BUNDLE_SIZE = 1000
+
+_TOP_KEYS = ("labels", "ontology", "remote", "branch", "bundle_size", "deletes", "prune")
+_REMOTE_KEYS = {
+    "local": ("kind", "database", "manifest"),
+    "encord": ("kind", "project_hash", "domain", "key_env", "key_file_env", "token_env"),
+}
+_DELETE_KEYS = ("allow", "max")
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    kind: str = "local"
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    source: Path | None = None
+    labels: Path = Path("labels")
+    ontology: Path = Path("labels/ontology.json")
+    remote: RemoteConfig = RemoteConfig(
+        "local", {"database": ".labelsync/project.db", "manifest": "labels/manifest.yaml"}
+    )
+    branch: str = "main"
+    bundle_size: int = 100
+    allow_delete: bool = False
+    max_deletes: int | None = None
+    prune: bool = True
+
+    def path(self, relative: str | Path) -> Path:
+        return self.root / relative
+
+    @property
+    def labels_dir(self) -> Path:
+        return self.root / self.labels
+
+    @property
+    def ontology_file(self) -> Path:
+        return self.root / self.ontology
+
+
+def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config:
+    """Read `--config FILE`, or `labelsync.yaml` in the current directory or a parent, or defaults."""
+    source = explicit or _find(cwd or Path.cwd())
+    if source is None:
+        return Config(root=cwd or Path.cwd())
+    if not source.is_file():
+        raise ConfigError(f"{source}: no such config file")
+    text = source.read_text(encoding="utf-8")
+    try:
+        doc = yamlio.load(text) or {}
+    except yamlio.YamlSyntaxError as exc:
+        raise ConfigError(f"{source}:{exc.line or 1}: invalid YAML: {exc}") from None
+    return _parse(doc, source, text)
+
+
+def _find(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _parse(doc: Any, source: Path, text: str) -> Config:
+    def fail(path: tuple[str | int, ...], message: str) -> ConfigError:
+        (line,) = yamlio.lines_of(text, [path])
+        field_name = ".".join(map(str, path))
+        return ConfigError(f"{source}:{line or 1}: {field_name}: {message}")
+
+    if not isinstance(doc, dict):
+        raise fail((), "expected a mapping of settings")
+    for key in doc:
+        if key not in _TOP_KEYS:
+            raise fail((key,), f"unknown setting{suggest(str(key), _TOP_KEYS)}; known: {', '.join(_TOP_KEYS)}")
+    remote_doc = doc.get("remote") or {"kind": "local"}
+    if not isinstance(remote_doc, dict):
+        raise fail(("remote",), "expected a mapping with `kind: local` or `kind: encord`")
+    kind = remote_doc.get("kind", "local")
+    if kind not in _REMOTE_KEYS:
+        raise fail(("remote", "kind"), f"unknown remote kind {kind!r}: use local or encord")
+    for key in remote_doc:
+        if key not in _REMOTE_KEYS[kind]:
+            known = _REMOTE_KEYS[kind]
+            raise fail(("remote", key), f"unknown setting for a {kind} remote{suggest(str(key), known)}")
+    defaults = Config(root=source.parent)
+    settings = {**(defaults.remote.settings if kind == "local" else {}), **remote_doc}
+    settings.pop("kind", None)
+    deletes = doc.get("deletes") or {}
+    if not isinstance(deletes, dict):
+        raise fail(("deletes",), "expected a mapping with allow and max")
+    for key in deletes:
+        if key not in _DELETE_KEYS:
+            raise fail(("deletes", key), f"unknown setting{suggest(str(key), _DELETE_KEYS)}")
+    bundle_size = doc.get("bundle_size", defaults.bundle_size)
+    if (
+        not isinstance(bundle_size, int)
+        or isinstance(bundle_size, bool)
+        or not 1 <= bundle_size <= MAX_BUNDLE_SIZE
+    ):
+        raise fail(("bundle_size",), f"expected a whole number from 1 to {MAX_BUNDLE_SIZE}")
+    max_deletes = deletes.get("max")
+    if max_deletes is not None and (not isinstance(max_deletes, int) or max_deletes < 0):
+        raise fail(("deletes", "max"), "expected a whole number of deletes, or null for no cap")
+    for path, value in ((("prune",), doc.get("prune", True)), (("deletes", "allow"), deletes.get("allow", False))):
+        if not isinstance(value, bool):
+            raise fail(path, "expected true or false")
+    branch = doc.get("branch", "main")
+    if not isinstance(branch, str) or not branch:
+        raise fail(("branch",), "expected a branch name")
+    return Config(
+        root=source.parent,
+        source=source,
+        labels=Path(str(doc.get("labels", defaults.labels))),
+        ontology=Path(str(doc.get("ontology", defaults.ontology))),
+        remote=RemoteConfig(kind, settings),
+        branch=branch,
+        bundle_size=bundle_size,
+        allow_delete=bool(deletes.get("allow", False)),
+        max_deletes=max_deletes,
+        prune=bool(doc.get("prune", True)),
+    )

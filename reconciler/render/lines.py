@@ -1,0 +1,75 @@
+"""The plan as signed lines, shared by the text and markdown renderers so they never disagree."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+MAX_FIELDS = 25
+_SIGN = {"create": "+", "update": "~", "delete": "-"}
+
+
+class Line(NamedTuple):
+    sign: str
+    """`+` added, `~` changed, `-` deleted, ` ` context."""
+    depth: int
+    text: str
+
+
+def value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def summary_line(plan: dict[str, Any]) -> str:
+    s = plan["summary"]
+    rows = f"{s['rows']} label row{'s' if s['rows'] != 1 else ''}"
+    tags = f"{s['tag_changes']} tag change{'s' if s['tag_changes'] != 1 else ''}"
+    line = f"{s['add']} to add, {s['change']} to change, {s['delete']} to delete across {rows}, {tags}"
+    return f"{line} ({s['unchanged_rows']} rows unchanged, {s['unmanaged_rows']} unmanaged)"
+
+
+def row_heading(row: dict[str, Any]) -> str:
+    branch = "" if row["branch"] == "main" else f" @ {row['branch']}"
+    new = "" if row["label_hash"] else " (new label row)"
+    return f"{row['title']}{branch}{new}  <- {row['file']}"
+
+
+def row_lines(row: dict[str, Any]) -> Iterator[Line]:
+    for change in row["changes"]:
+        yield from _change_lines(change)
+    for tag in row["tag_changes"]:
+        frames = f" on frames {tag['frames']}" if tag["frames"] else ""
+        yield Line("+" if tag["action"] == "add" else "-", 1, f"tag {tag['tag']}{frames}")
+    if row["counts"]["kept"]:
+        count = row["counts"]["kept"]
+        yield Line(" ", 1, f"({count} remote label{'s' if count != 1 else ''} kept: the file says prune: false)")
+
+
+def _change_lines(change: dict[str, Any]) -> Iterator[Line]:
+    sign = _SIGN[change["action"]]
+    name = change["name"]
+    title = f"{change['kind']} {name} ({change['class']})" if name != change["class"] else change["kind"]
+    yield Line(sign, 1, title)
+    fields = change["fields"]
+    for field in fields[:MAX_FIELDS]:
+        if change["action"] == "create":
+            yield Line(sign, 2, f"{field['path']} = {value(field['after'])}")
+        elif change["action"] == "delete":
+            yield Line(sign, 2, f"{field['path']} = {value(field['before'])}")
+        elif field["before"] is None:
+            yield Line("+", 2, f"{field['path']} = {value(field['after'])}")
+        elif field["after"] is None:
+            yield Line("-", 2, f"{field['path']} = {value(field['before'])}")
+        else:
+            yield Line("~", 2, f"{field['path']}: {value(field['before'])} -> {value(field['after'])}")
+    if len(fields) > MAX_FIELDS:
+        yield Line(" ", 2, f"... and {len(fields) - MAX_FIELDS} more (see --format json)")
+    for tag in change["tags"]:
+        yield Line("+" if tag["action"] == "add" else "-", 2, f"tag {tag['tag']}")
