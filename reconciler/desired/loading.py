@@ -130,7 +130,7 @@ def _with_lines(findings: list[Finding], documents: list[Document]) -> list[Find
     located = list(findings)
     for name, indexes in by_file.items():
         lines = yamlio.lines_of(texts[name], [findings[i].path for i in indexes])
-        for index, line in zip(indexes, lines):
+        for index, line in zip(indexes, lines, strict=True):
             located[index] = replace(findings[index], line=line)
     return located
 
