@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -261,11 +262,10 @@ def sdk_authored_video() -> dict[str, Any]:
     weather.set_answer(s.get_child_by_hash(H.HEAVY), attribute=s.get_child_by_hash(H.STRENGTH))
     weather.set_answer(s.get_child_by_hash(H.SUNNY), overwrite=True)  # leaves "Heavy" behind
     sdk_row.add_classification_instance(weather)
-    written: dict[str, Any] = sdk_row.to_encord_dict()
-    return written
+    return dict(sdk_row.to_encord_dict())
 
 
-def test_sdk_authored_row_decodes_to_the_expected_row() -> None:
+def test_sdk_authored_video_decodes_to_the_expected_row() -> None:
     at = box(0.3, 0.4, 0.2, 0.1)
     expected = LabelRow(
         key=RowKey(VIDEO.hash),
@@ -288,20 +288,38 @@ def test_sdk_authored_row_decodes_to_the_expected_row() -> None:
     )
     written = sdk_authored_video()
     # The leftovers really are in the SDK's output: the decoder drops them.
-    answers = written["object_answers"]["pers0s01"]["classifications"]
-    assert H.INTENSITY in {a["featureHash"] for a in answers}
-    assert H.STRENGTH in {
-        a["featureHash"] for a in written["classification_answers"]["wthr0s01"]["classifications"]
-    }
-    assert [5, 5] in next(
-        a["range"]
-        for a in written["object_actions"]["pers0s01"]["actions"]
-        if a["answers"][0]["featureHash"] == H.WALKING
-    )
+    static = written["object_answers"]["pers0s01"]["classifications"]
+    assert H.INTENSITY in {a["featureHash"] for a in static}
+    question = written["classification_answers"]["wthr0s01"]["classifications"]
+    assert H.STRENGTH in {a["featureHash"] for a in question}
+    walking = [
+        a for a in written["object_actions"]["pers0s01"]["actions"] if a["answers"][0]["featureHash"] == H.WALKING
+    ]
+    assert walking[0]["range"] == [[3, 3], [5, 5]]
 
     assert decode_row(written, ONTOLOGY) == expected
     assert decode_row(reversed_lists(written), ONTOLOGY) == expected
     assert decode_row(through_sdk(VIDEO, written), ONTOLOGY) == expected  # the SDK flips lists on every pass
+
+
+def test_sdk_authored_image_group_decodes_to_the_expected_row() -> None:
+    sdk_row = sdk_label_row(GROUP)
+    sdk_row.from_labels_dict(base_for(GROUP))
+    s = sdk_row.ontology_structure
+    person = ObjectInstance(s.get_child_by_hash(H.PERSON), object_hash="pers0s02")
+    person.set_for_frames(BoundingBoxCoordinates(height=0.5, width=0.5, top_left_x=0.0, top_left_y=0.0), [0, 2])
+    sdk_row.add_object_instance(person)
+    flags = ClassificationInstance(s.get_child_by_hash(H.FLAGS), classification_hash="flag0s02")
+    flags.set_for_frames(frames=1)
+    flags.set_answer([s.get_child_by_hash(H.DARK), s.get_child_by_hash(H.BLURRY)])
+    sdk_row.add_classification_instance(flags)
+    at = box(0.0, 0.0, 0.5, 0.5)
+    expected = LabelRow(
+        key=RowKey(GROUP.hash),
+        objects=(obj("pers0s02", H.PERSON, {0: at, 2: at}),),
+        classifications=(ClassificationLabel("flag0s02", H.FLAGS, ((H.FLAGS_Q, (H.BLURRY, H.DARK)),), ((1, 1),)),),
+    )
+    assert decode_row(sdk_row.to_encord_dict(), ONTOLOGY) == expected
 
 
 def test_decode_reads_editor_and_legacy_forms() -> None:
@@ -326,23 +344,40 @@ def test_decode_reads_editor_and_legacy_forms() -> None:
 # --- 4: rows that do not fit the ontology ----------------------------------------------------------------
 
 
-def test_unknown_object_feature_hash_is_an_error() -> None:
+def _image_objects(label_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = label_dict["data_units"][IMAGE.hash]["labels"]["objects"]
+    return objects  # sorted by objectHash: car00a01 first
+
+
+def _person_answer(label_dict: dict[str, Any], feature: str) -> dict[str, Any]:
+    return next(
+        a for a in label_dict["object_answers"]["pers0a01"]["classifications"] if a["featureHash"] == feature
+    )
+
+
+BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "object": (lambda d: _image_objects(d)[0].update(featureHash="gone0001"), "gone0001"),
+    "attribute": (lambda d: _person_answer(d, H.NOTES).update(featureHash="gone0002"), "gone0002"),
+    "option": (lambda d: _person_answer(d, H.MOOD)["answers"][0].update(featureHash="gone0003"), "gone0003"),
+    "classification": (
+        lambda d: d["classification_answers"]["capt0a01"].update(featureHash="gone0004"),
+        "gone0004",
+    ),
+    "another class's attribute": (
+        lambda d: _person_answer(d, H.NOTES).update(featureHash=H.CAPTION_Q),
+        H.CAPTION_Q,
+    ),
+    "missing geometry": (lambda d: _image_objects(d)[0].pop("rotatableBoundingBox"), "car00a01"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_a_row_that_does_not_fit_the_ontology_is_an_error(breakage: str) -> None:
     encoded = encode_row(image_row(), ONTOLOGY, base_for(IMAGE))
-    encoded["data_units"][IMAGE.hash]["labels"]["objects"][0]["featureHash"] = "gone0001"
-    with pytest.raises(EncordFormatError, match=r"cherry_001\.jpg.*gone0001"):
+    break_it, culprit = BREAKAGES[breakage]
+    break_it(encoded)
+    with pytest.raises(EncordFormatError, match=rf"cherry_001\.jpg.*{culprit}"):
         decode_row(encoded, ONTOLOGY)
-
-
-def test_unknown_attribute_and_classification_hashes_are_errors() -> None:
-    encoded = encode_row(image_row(), ONTOLOGY, base_for(IMAGE))
-    broken = copy.deepcopy(encoded)
-    broken["object_answers"]["pers0a01"]["classifications"][0]["featureHash"] = "gone0002"
-    with pytest.raises(EncordFormatError, match=r"cherry_001\.jpg.*gone0002"):
-        decode_row(broken, ONTOLOGY)
-    broken = copy.deepcopy(encoded)
-    broken["classification_answers"]["capt0a01"]["featureHash"] = "gone0003"
-    with pytest.raises(EncordFormatError, match=r"cherry_001\.jpg.*gone0003"):
-        decode_row(broken, ONTOLOGY)
 
 
 def test_empty_row_dict_needs_the_images_of_an_image_group() -> None:

@@ -34,8 +34,18 @@ def decode_row(row: dict[str, Any], ontology: Ontology, branch_default: str = "m
 
     Order-insensitive and timestamp-free; tags are left empty (they are not in the dict). Answers the SDK
     keeps but that mean nothing are dropped: answers nested under an option that is not chosen, and dynamic
-    answers on frames where the object has no geometry.
+    answers on frames where the object has no geometry. Raises EncordFormatError, naming the row, for a
+    featureHash the ontology does not have (or has elsewhere) and for a malformed dict.
     """
+    try:
+        return _decode_row(row, ontology, branch_default)
+    except EncordFormatError:
+        raise
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+        raise EncordFormatError(f"{row_title(row)}: malformed label row: {error!r}") from error
+
+
+def _decode_row(row: dict[str, Any], ontology: Ontology, branch_default: str) -> LabelRow:
     title = row_title(row)
     kind = data_type(row)
     key = RowKey(str(row["data_hash"]), str(row.get("branch_name") or branch_default))

@@ -42,9 +42,11 @@ def _points(raw: Any) -> list[Any]:
 
 
 def _ring(raw: Any) -> list[list[float]]:
-    """A `polygons` ring: flat [x0, y0, x1, y1, ...] (what the SDK writes) or a list of {x, y}."""
+    """A `polygons` ring: flat [x0, y0, x1, y1, ...] (what the SDK writes), or a list of {x, y} or [x, y]."""
     if raw and isinstance(raw[0], dict):
         return [_xy(p) for p in raw]
+    if raw and isinstance(raw[0], list):
+        return [[float(x), float(y)] for x, y in raw]
     if len(raw) % 2:
         raise ValueError(f"a flat ring needs an even number of coordinates, got {len(raw)}")
     return [[float(raw[i]), float(raw[i + 1])] for i in range(0, len(raw), 2)]
