@@ -1,7 +1,8 @@
 """Make a plan: desired state + a remote -> `Plan`. Reads the remote, never writes to it.
 
-Hash-first: a row whose desired fingerprint equals the fingerprint the remote lists costs one
-string compare and is never fetched. Only the other rows are fetched, in bundles, and diffed.
+Hash-first: rows whose fingerprint already equals the one the remote lists were set aside by
+the loader (`DesiredState.unchanged`) and are never fetched. Only the other rows are fetched, in
+bundles, and diffed.
 """
 
 from __future__ import annotations
@@ -9,36 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from reconciler.canonical import row_fingerprint
-from reconciler.desired.label_file import DataRef, LabelFile
-from reconciler.desired.loading import DesiredState, Resolver
+from reconciler.desired.label_file import LabelFile
+from reconciler.desired.loading import DesiredState
 from reconciler.diff import diff_row
-from reconciler.model import DataUnit, LabelRow, RowKey
-from reconciler.ontology import Ontology, suggest
+from reconciler.model import LabelRow, RowKey
+from reconciler.ontology import Ontology
 from reconciler.plan import Plan, RowPlan
 from reconciler.remotes.base import Listing, Remote
 
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows to do) as bundles complete."""
-
-
-def resolver(listing: Listing) -> Resolver:
-    """Match a file's `data:` title or `data_hash:` to a data unit of the listing."""
-    titles = listing.by_title()
-    hashes = listing.by_hash()
-
-    def resolve(ref: DataRef) -> tuple[DataUnit | None, str | None]:
-        if ref.hash is not None:
-            unit = hashes.get(ref.hash)
-            return (unit, None) if unit else (None, f"no data unit with hash {ref.hash} in the project")
-        units = titles.get(ref.title or "", [])
-        if len(units) == 1:
-            return units[0], None
-        if not units:
-            return None, f'no data unit titled "{ref.title}" in the project{suggest(ref.title or "", titles)}'
-        return None, f'{len(units)} data units are titled "{ref.title}": name it by `data_hash:` instead'
-
-    return resolve
 
 
 def make_plan(
@@ -52,15 +33,11 @@ def make_plan(
     progress: Progress | None = None,
 ) -> Plan:
     units = listing.by_hash()
-    unchanged = 0
+    unchanged = len(desired.unchanged)
     to_fetch: list[LabelFile] = []
     for label_file in desired.files:
-        listed = listing.rows.get(label_file.row.key)
-        desired_fp = row_fingerprint(label_file.row)
-        if (listed is not None and listed.fingerprint == desired_fp) or (
-            listed is None and desired_fp == row_fingerprint(LabelRow(label_file.row.key))
-        ):
-            unchanged += 1
+        if label_file.row.key not in listing.rows and label_file.row == LabelRow(label_file.row.key):
+            unchanged += 1  # an empty file for a row that does not exist yet
         else:
             to_fetch.append(label_file)
 
@@ -87,7 +64,7 @@ def make_plan(
         if progress:
             progress(min(start + bundle_size, len(to_fetch)), len(to_fetch))
 
-    managed = {f.row.key for f in desired.files}
+    managed = desired.keys
     branches = {k.branch for k in managed} or {"main"}
     unmanaged = sum(1 for unit in listing.data_units for b in branches if RowKey(unit.hash, b) not in managed)
     return Plan(

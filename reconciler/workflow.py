@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.config import Config
-from reconciler.desired.loading import DesiredState, build_desired, discover, read_documents
+from reconciler.desired.cache import DesiredCache
+from reconciler.desired.loading import (
+    DesiredState,
+    ParseContext,
+    branches_named,
+    discover,
+    load_desired,
+    read_sources,
+)
 from reconciler.errors import ConfigError, InvalidInput
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan
-from reconciler.planning import Progress, make_plan, resolver
+from reconciler.planning import Progress, make_plan
 from reconciler.remotes.base import Listing, Remote
 from reconciler.remotes.open import read_ontology
+
+CACHE_FILE = ".labelsync/desired-cache.json"
 
 
 @dataclass(frozen=True)
@@ -23,33 +33,33 @@ class Loaded:
 
 
 def load(config: Config, remote: Remote | None) -> Loaded:
-    """Read and check every label file. With a remote, resolve data units against its listing."""
+    """Read and check every label file; with a remote, against its data units and fingerprints."""
     paths = discover(config.labels_dir)
     if not paths:
         raise ConfigError(
             f"no label files (*.yaml) under {config.labels_dir}: is `labels:` in labelsync.yaml right?"
         )
-    documents, syntax = read_documents(paths, config.root, config.branch)
+    sources, unreadable = read_sources(paths, config.root)
     warnings: list[str] = []
+    listing: Listing | None = None
     if remote is None:
         ontology = Ontology.from_editor_dict(read_ontology(config.ontology_file))
-        listing = None
     else:
         ontology = remote.ontology()
         if config.ontology_file.is_file():
             repo = Ontology.from_editor_dict(read_ontology(config.ontology_file))
             if repo.fingerprint != ontology.fingerprint:
                 warnings.append(f"{config.ontology} differs from the project's ontology; the project's is used")
-        branches = frozenset({d.ref.branch for d in documents if d.ref} or {config.branch})
-        listing = remote.list_rows(branches)
-    resolve = resolver(listing) if listing else (lambda ref: (None, None))
-    desired = build_desired(
-        documents,
+        listing = remote.list_rows(branches_named(sources, config.branch))
+    context = ParseContext(
         ontology,
-        resolve,
+        listing.data_units if listing else None,
         default_branch=config.branch,
         default_prune=config.prune,
-        earlier=syntax,
+    )
+    listed = {key: row.fingerprint for key, row in listing.rows.items()} if listing else None
+    desired = load_desired(
+        sources, context, listed, cache=DesiredCache(config.path(CACHE_FILE)), earlier=unreadable
     )
     return Loaded(desired, listing, ontology, tuple(warnings))
 

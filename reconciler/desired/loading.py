@@ -1,48 +1,103 @@
 """All label files under a directory -> `DesiredState`: parsed rows plus every finding, located.
 
-Reading happens in two steps because a file names its data unit by title or hash: first the YAML
-is parsed (so the caller can ask the remote about the data units and branches named), then each
-document is turned into a row against its data unit. Line numbers are looked up only for files
-that have findings.
+The hot path of a no-change plan lives here, so it is hash-first:
+1. read every file's bytes and digest them (cheap);
+2. a file the cache knows (same bytes, data unit, ontology) whose row fingerprint equals the
+   one the remote lists is `unchanged`: it is not parsed at all;
+3. the other files are parsed, on every core when there are many, and a parsed row whose
+   fingerprint equals the listed one is `unchanged` too; only the rest are returned in full.
+Line numbers are looked up only for files that have findings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import re
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from reconciler import yamlio
+from reconciler.canonical import row_fingerprint
+from reconciler.desired.cache import CacheEntry, DesiredCache, context_key, digest
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
 from reconciler.diagnostics import Finding
-from reconciler.model import DataUnit
-from reconciler.ontology import Ontology
+from reconciler.model import DataUnit, RowKey
+from reconciler.ontology import Ontology, suggest
 
 NOT_LABEL_FILES = ("manifest.yaml", "manifest.yml")
+PARALLEL_FROM = 400
+"""Below this many files to parse, starting worker processes costs more than it saves."""
 
-Resolver = Callable[[DataRef], "tuple[DataUnit | None, str | None]"]
-"""Finds a file's data unit: (unit, None), (None, why not), or (None, None) when unknown offline."""
+_BRANCH_LINE = re.compile(r"""(?m)^branch:[ \t]*["']?([^"'#\s]+)""")
 
 
 @dataclass(frozen=True)
-class Document:
+class Source:
     path: Path
     name: str
     """The path as shown to people: relative to the repository root."""
     text: str
-    doc: Any
-    ref: DataRef | None
+    digest: str
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose row already matches the remote (or, offline, is known to be clean)."""
+
+    name: str
+    key: RowKey
+    ref: DataRef
 
 
 @dataclass(frozen=True)
 class DesiredState:
     files: tuple[LabelFile, ...]
+    unchanged: tuple[Unchanged, ...]
     findings: tuple[Finding, ...]
 
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def keys(self) -> set[RowKey]:
+        return {f.row.key for f in self.files} | {u.key for u in self.unchanged}
+
+    @property
+    def count(self) -> int:
+        return len(self.files) + len(self.unchanged)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Everything parsing one file depends on; sent once to each worker process."""
+
+    ontology: Ontology
+    units: tuple[DataUnit, ...] | None
+    """The project's data units, or None offline (then data units are not checked)."""
+    default_branch: str = "main"
+    default_prune: bool = True
+
+    def resolve(self, ref: DataRef) -> tuple[DataUnit | None, str | None]:
+        """(unit, None), (None, why it cannot be found), or (None, None) offline."""
+        if self.units is None:
+            return None, None
+        if ref.hash is not None:
+            unit = next((u for u in self.units if u.hash == ref.hash), None)
+            return (unit, None) if unit else (None, f"no data unit with hash {ref.hash} in the project")
+        matches = [u for u in self.units if u.title == ref.title]
+        if len(matches) == 1:
+            return matches[0], None
+        if not matches:
+            titles = [u.title for u in self.units]
+            return None, f'no data unit titled "{ref.title}" in the project{suggest(ref.title or "", titles)}'
+        return None, f'{len(matches)} data units are titled "{ref.title}": name it by `data_hash:` instead'
+
+    def cache_context(self, unit: DataUnit | None) -> str:
+        return context_key(self.ontology.fingerprint, unit, self.default_branch, self.default_prune)
 
 
 def discover(labels_dir: Path) -> list[Path]:
@@ -55,74 +110,164 @@ def discover(labels_dir: Path) -> list[Path]:
     )
 
 
-def read_documents(paths: Iterable[Path], root: Path, default_branch: str) -> tuple[list[Document], list[Finding]]:
-    documents, findings = [], []
+def read_sources(paths: Iterable[Path], root: Path) -> tuple[list[Source], list[Finding]]:
+    sources, findings = [], []
     for path in paths:
         name = _display(path, root)
         try:
             text = path.read_text(encoding="utf-8")
-            doc = yamlio.load(text)
         except UnicodeDecodeError:
             findings.append(Finding(name, (), "not UTF-8 text"))
             continue
-        except yamlio.YamlSyntaxError as exc:
-            findings.append(Finding(name, (), f"invalid YAML: {exc}", line=exc.line))
-            continue
-        documents.append(Document(path, name, text, doc, read_ref(doc, default_branch)))
-    return documents, findings
+        sources.append(Source(path, name, text, digest(text)))
+    return sources, findings
 
 
-def build_desired(
-    documents: list[Document],
-    ontology: Ontology,
-    resolve: Resolver,
+def branches_named(sources: Iterable[Source], default: str) -> frozenset[str]:
+    """The branches the files name, read without parsing them (to list the remote first)."""
+    return frozenset({default, *(m.group(1) for s in sources if (m := _BRANCH_LINE.search(s.text)))})
+
+
+def load_desired(
+    sources: list[Source],
+    context: ParseContext,
+    listed: Mapping[RowKey, str | None] | None = None,
     *,
-    default_branch: str = "main",
-    default_prune: bool = True,
+    cache: DesiredCache | None = None,
     earlier: Iterable[Finding] = (),
 ) -> DesiredState:
+    """Parse and check `sources`. `listed` maps rows to the fingerprints the remote lists
+    (None offline, where every clean cached file counts as unchanged)."""
+    cache = cache or DesiredCache(None)
+    unchanged: list[Unchanged] = []
+    to_parse: list[Source] = []
+    for source in sources:
+        hit = _cached(cache, source, context)
+        key = RowKey(hit.row_data_hash, hit.branch) if hit else None
+        if hit and key and (listed is None or listed.get(key) == hit.fingerprint):
+            unchanged.append(Unchanged(source.name, key, DataRef(hit.title, hit.data_hash, hit.branch)))
+        else:
+            to_parse.append(source)
+
     files: list[LabelFile] = []
     findings: list[Finding] = list(earlier)
-    for document in documents:
-        unit, problem = resolve(document.ref) if document.ref else (None, None)
-        if problem:
-            field = "data" if document.ref and document.ref.title is not None else "data_hash"
-            findings.append(Finding(document.name, (field,), problem))
-            continue
-        label_file, file_findings = parse_label_file(
-            document.name,
-            document.doc,
-            ontology,
-            unit,
-            default_branch=default_branch,
-            default_prune=default_prune,
-            base_dir=document.path.parent,
+    for result in _parse_all(to_parse, context, listed):
+        findings.extend(result.findings)
+        if result.entry is not None and "png:" not in result.source.text:
+            cache.put(result.source.name, result.entry)
+        if result.unchanged is not None:
+            unchanged.append(result.unchanged)
+        elif result.file is not None:
+            files.append(result.file)
+    findings.extend(_same_row_twice(files, unchanged))
+    cache.save()
+    return DesiredState(tuple(files), tuple(unchanged), tuple(_with_lines(findings, sources)))
+
+
+def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> CacheEntry | None:
+    hit = cache.get(source.name, source.digest)
+    if hit is None:
+        return None
+    unit, problem = context.resolve(DataRef(hit.title, hit.data_hash, hit.branch))
+    if problem or hit.context != context.cache_context(unit):
+        return None
+    return hit
+
+
+@dataclass(frozen=True)
+class _Result:
+    source: Source
+    findings: list[Finding]
+    file: LabelFile | None = None
+    unchanged: Unchanged | None = None
+    entry: CacheEntry | None = None
+
+
+def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, str | None] | None) -> _Result:
+    try:
+        doc = yamlio.load(source.text)
+    except yamlio.YamlSyntaxError as exc:
+        return _Result(source, [Finding(source.name, (), f"invalid YAML: {exc}", line=exc.line)])
+    ref = read_ref(doc, context.default_branch)
+    unit, problem = context.resolve(ref) if ref else (None, None)
+    if problem and ref:
+        return _Result(
+            source, [Finding(source.name, ("data" if ref.title is not None else "data_hash",), problem)]
         )
-        findings.extend(file_findings)
-        if label_file is not None and not file_findings:
-            files.append(label_file)
-    findings.extend(_same_row_twice(files))
-    return DesiredState(tuple(files), tuple(_with_lines(findings, documents)))
+    label_file, findings = parse_label_file(
+        source.name,
+        doc,
+        context.ontology,
+        unit,
+        default_branch=context.default_branch,
+        default_prune=context.default_prune,
+        base_dir=source.path.parent,
+    )
+    if label_file is None or findings:
+        return _Result(source, findings)
+    fingerprint = row_fingerprint(label_file.row)
+    entry = CacheEntry(
+        digest=source.digest,
+        context=context.cache_context(unit),
+        title=label_file.ref.title,
+        data_hash=label_file.ref.hash,
+        branch=label_file.ref.branch,
+        row_data_hash=label_file.row.key.data_hash,
+        prune=label_file.prune,
+        fingerprint=fingerprint,
+    )
+    if listed is None or listed.get(label_file.row.key) == fingerprint:
+        return _Result(
+            source, [], unchanged=Unchanged(source.name, label_file.row.key, label_file.ref), entry=entry
+        )
+    return _Result(source, [], file=label_file, entry=entry)
 
 
-def _same_row_twice(files: list[LabelFile]) -> list[Finding]:
-    first: dict[Any, LabelFile] = {}
+_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None] | None = None
+
+
+def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None) -> None:
+    global _WORKER
+    _WORKER = (context, listed)
+
+
+def _parse_chunk(chunk: list[Source]) -> list[_Result]:
+    assert _WORKER is not None
+    return [_parse_one(source, *_WORKER) for source in chunk]
+
+
+def _parse_all(
+    sources: list[Source], context: ParseContext, listed: Mapping[RowKey, str | None] | None
+) -> list[_Result]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(sources) < PARALLEL_FROM or workers < 2:
+        return [_parse_one(source, context, listed) for source in sources]
+    size = max(50, len(sources) // (workers * 8))
+    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed)) as pool:
+        return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
+
+
+def _same_row_twice(files: list[LabelFile], unchanged: list[Unchanged]) -> list[Finding]:
+    first: dict[RowKey, str] = {}
     findings = []
-    for label_file in files:
-        other = first.setdefault(label_file.row.key, label_file)
-        if other is not label_file:
+    named = [(f.path, f.row.key, f.ref) for f in files] + [(u.name, u.key, u.ref) for u in unchanged]
+    for name, key, ref in sorted(named, key=lambda n: n[0]):
+        other = first.setdefault(key, name)
+        if other != name:
+            field = "data" if ref.title is not None else "data_hash"
             findings.append(
                 Finding(
-                    label_file.path,
-                    ("data" if label_file.ref.title is not None else "data_hash",),
-                    f"{other.path} already declares the label row of {label_file.ref}: keep one file per data unit and branch",
+                    name,
+                    (field,),
+                    f"{other} already declares the label row of {ref}: keep one file per data unit and branch",
                 )
             )
     return findings
 
 
-def _with_lines(findings: list[Finding], documents: list[Document]) -> list[Finding]:
-    texts = {d.name: d.text for d in documents}
+def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]:
+    texts = {s.name: s.text for s in sources}
     by_file: dict[str, list[int]] = {}
     for index, finding in enumerate(findings):
         if finding.line is None and finding.file in texts:

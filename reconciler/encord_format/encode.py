@@ -254,8 +254,8 @@ def empty_row_dict(
                 "data_link": image.get("data_link", ""),
                 "data_type": image.get("data_type") or _mime(image_title, DataType.IMAGE),
                 "data_sequence": str(image.get("data_sequence", index)),
-                "width": image.get("width", data.width),
-                "height": image.get("height", data.height),
+                "width": image.get("width") or data.width,
+                "height": image.get("height") or data.height,
                 "labels": {},
             }
     return {

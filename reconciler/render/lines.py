@@ -18,6 +18,8 @@ class Line(NamedTuple):
 
 
 def value(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {value(x)}" for k, x in v.items()) + "}"
     if isinstance(v, float):
         return f"{v:.6g}"
     if isinstance(v, str):
@@ -52,12 +54,30 @@ def row_lines(row: dict[str, Any]) -> Iterator[Line]:
         yield Line(" ", 1, f"({count} remote label{'s' if count != 1 else ''} kept: the file says prune: false)")
 
 
+_COORDINATES = ("x", "y", "w", "h", "theta")
+
+
+def _grouped(fields: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    """`box.x = 0.1`, `box.y = 0.2`, ... shown as one `box = {x: 0.1, y: 0.2, ...}` line."""
+    side = "after" if action == "create" else "before"
+    out: list[dict[str, Any]] = []
+    for field in fields:
+        parent, _, leaf = field["path"].rpartition(".")
+        if leaf in _COORDINATES and out and out[-1].get("group") == parent:
+            out[-1][side][leaf] = field[side]
+        elif leaf in _COORDINATES:
+            out.append({"path": parent, "group": parent, side: {leaf: field[side]}})
+        else:
+            out.append(field)
+    return out
+
+
 def _change_lines(change: dict[str, Any]) -> Iterator[Line]:
     sign = _SIGN[change["action"]]
     name = change["name"]
     title = f"{change['kind']} {name} ({change['class']})" if name != change["class"] else change["kind"]
     yield Line(sign, 1, title)
-    fields = change["fields"]
+    fields = change["fields"] if change["action"] == "update" else _grouped(change["fields"], change["action"])
     for field in fields[:MAX_FIELDS]:
         if change["action"] == "create":
             yield Line(sign, 2, f"{field['path']} = {value(field['after'])}")

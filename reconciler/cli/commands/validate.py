@@ -27,6 +27,6 @@ def validate(config_path: Path | None) -> None:
     errors = list(loaded.desired.errors)
     if errors:
         raise InvalidInput(errors)
-    count = len(loaded.desired.files)
+    count = loaded.desired.count
     print(f"{count} label file{'s' if count != 1 else ''} valid.", file=sys.stdout)
     raise typer.Exit(0)
