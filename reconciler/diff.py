@@ -96,8 +96,13 @@ def _change(
     )
 
 
+_LEAF_ORDER = {"x": 0, "y": 1, "w": 2, "h": 3, "theta": 4}
+
+
 def _path_order(path: str) -> tuple[Any, ...]:
-    return (path.startswith("attributes") or path.startswith("dynamic"), path)
+    """Geometry before attributes; box fields as people write them: x, y, w, h."""
+    parent, _, leaf = path.rpartition(".")
+    return (path.startswith(("attributes", "dynamic")), parent, _LEAF_ORDER.get(leaf, 9), leaf)
 
 
 def _set_changes(before: tuple[str, ...], after: tuple[str, ...], scope: str, target: str) -> list[TagChange]:

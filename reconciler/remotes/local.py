@@ -32,8 +32,11 @@ from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_fr
 class LocalProject:
     """A `Remote` over a SQLite file. Create one with `create`, open it with the constructor."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str | None = None) -> None:
         self.path = path
+        self.name = name or str(path)
+        """How plans name this project: relative to the repository, so a plan made in one
+        checkout applies in another."""
         if not path.is_file():
             raise RemoteError(f"no local project at {path}: create it with `labelsync local init`")
         try:
@@ -52,7 +55,7 @@ class LocalProject:
 
     @property
     def description(self) -> str:
-        return f"local project {self.path}"
+        return f"local project {self.name}"
 
     def ontology(self) -> Ontology:
         return self._ontology

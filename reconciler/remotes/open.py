@@ -37,7 +37,7 @@ def _open_local(config: Config, notice: Notice) -> Remote:
         units, extra = read_manifest(manifest)
         create_project(database, read_ontology(config.ontology_file), units, extra_units=extra)
         notice(f"Created the local project {_short(database, config.root)} from {_short(manifest, config.root)}.")
-    return LocalProject(database)
+    return LocalProject(database, _short(database, config.root))
 
 
 def read_ontology(path: Path) -> dict[str, object]:
