@@ -16,6 +16,10 @@ def use_colour(stream: TextIO) -> bool:
     return is_terminal(stream) and "NO_COLOR" not in os.environ
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

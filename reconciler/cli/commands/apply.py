@@ -9,10 +9,11 @@ import typer
 
 from reconciler import workflow
 from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_target
-from reconciler.cli.output import ProgressBar, say, use_colour
+from reconciler.cli.output import ProgressBar, plural, say, use_colour
 from reconciler.cli.planfile_io import read_plan_file
 from reconciler.config import load_config
 from reconciler.errors import LabelsyncError, StaleRows
+from reconciler.plan import Action, Plan
 from reconciler.planfile import plan_to_dict
 from reconciler.remotes.open import open_remote
 from reconciler.render.text import render_text
@@ -57,7 +58,7 @@ def apply(
         bar.close()
     finally:
         remote.close()
-    print(_report(report, options, bar.elapsed))
+    print(_report(plan, report, options, bar.elapsed))
     for stale in report.stale:
         say(f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.")
     for failed in report.failed:
@@ -71,14 +72,20 @@ def apply(
 def _confirm(rows: int) -> None:
     if not sys.stdin.isatty():
         raise LabelsyncError("refusing to apply without confirmation in a non-interactive run: add --yes")
-    if not typer.confirm(f"Apply these changes to {rows} label row{'s' if rows != 1 else ''}?"):
+    if not typer.confirm(f"Apply these changes to {plural(rows, 'label row')}?"):
         raise LabelsyncError("apply cancelled: nothing was written")
 
 
-def _report(report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
+def _report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
     if options.dry_run:
-        return f"Dry run: {len(report.would_write)} label rows would be written; nothing was written."
-    parts = [f"{len(report.written)} label rows written"]
+        return f"Dry run: {plural(len(report.would_write), 'label row')} would be written; nothing was written."
+    written = set(report.written)
+    rows = [r for r in plan.rows if r.key in written]
+    counts = (
+        f"{sum(r.count(Action.CREATE) for r in rows)} added, {sum(r.count(Action.UPDATE) for r in rows)} changed, "
+        f"{sum(r.count(Action.DELETE) for r in rows)} deleted, {sum(len(r.all_tag_changes) for r in rows)} tag changes"
+    )
+    parts = [f"{plural(len(report.written), 'label row')} written ({counts})"]
     if report.already:
         parts.append(f"{len(report.already)} already up to date")
     if report.stale:
