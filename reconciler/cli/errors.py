@@ -36,7 +36,7 @@ def exit_codes() -> Iterator[None]:
     except InvalidInput as exc:
         for finding in exc.findings:
             print(f"{_red('error')}: {finding}", file=sys.stderr)
-        print(f"{exc}: nothing was read from or written to the remote.", file=sys.stderr)
+        print(f"{exc}: nothing was written to the remote.", file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
     except LabelsyncError as exc:
         print(f"{_red('error')}: {exc}", file=sys.stderr)
