@@ -69,7 +69,7 @@ def apply_plan(
 ) -> ApplyReport:
     check_deletes(plan, options)
     report = ApplyReport()
-    rows = plan.rows
+    rows = tuple(r for r in plan.rows if r.has_changes)
     for start in range(0, len(rows), options.bundle_size):
         bundle = rows[start : start + options.bundle_size]
         writes = _bundle_writes(bundle, remote, report)

@@ -46,7 +46,7 @@ def diff_row(
                 kept += 1
     tag_changes = _set_changes(remote.tags, desired.row.tags, "data", "")
     tag_changes += _frame_tag_changes(remote, desired.row)
-    if not changes and not tag_changes:
+    if not changes and not tag_changes and not kept:
         return None
     plan = RowPlan(
         key=desired.row.key,

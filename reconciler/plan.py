@@ -77,6 +77,11 @@ class RowPlan:
     kept: int = 0
     """Remote labels the file does not declare, kept because the file says `prune: false`."""
 
+    @property
+    def has_changes(self) -> bool:
+        """False for a row in the plan only to note the remote labels it keeps (`prune: false`)."""
+        return bool(self.changes or self.tag_changes)
+
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action and c.content_changed)
 
@@ -134,13 +139,14 @@ class Plan:
 
     @property
     def summary(self) -> Summary:
+        changing = sum(1 for r in self.rows if r.has_changes)
         return Summary(
             add=sum(r.count(Action.CREATE) for r in self.rows),
             change=sum(r.count(Action.UPDATE) for r in self.rows),
             delete=sum(r.count(Action.DELETE) for r in self.rows),
-            rows=len(self.rows),
+            rows=changing,
             tag_changes=sum(len(r.all_tag_changes) for r in self.rows),
-            unchanged_rows=self.unchanged_rows,
+            unchanged_rows=self.unchanged_rows + len(self.rows) - changing,
             unmanaged_rows=self.unmanaged_rows,
         )
 

@@ -44,11 +44,13 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             "make the plan again with this version"
         )
     try:
+        rows = tuple(_row_from_dict(r) for r in data["rows"])
+        noted = sum(1 for r in rows if not r.has_changes)  # the summary counts them as unchanged
         return Plan(
             remote=data["remote"],
             ontology=data["ontology"],
-            rows=tuple(_row_from_dict(r) for r in data["rows"]),
-            unchanged_rows=data["summary"]["unchanged_rows"],
+            rows=rows,
+            unchanged_rows=data["summary"]["unchanged_rows"] - noted,
             unmanaged_rows=data["summary"]["unmanaged_rows"],
             warnings=tuple(data.get("warnings", ())),
             created_at=data.get("created_at", ""),

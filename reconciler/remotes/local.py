@@ -28,6 +28,10 @@ from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
 from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_from_row
 
+TAGS_KEY = "labelsync_tags"
+"""The one key `local export` adds to Encord's label-row dict: the row's tags, which Encord keeps in
+collections outside label rows. `local init --export` reads it back; the SDK ignores it."""
+
 
 class LocalProject:
     """A `Remote` over a SQLite file. Create one with `create`, open it with the constructor."""
@@ -97,10 +101,21 @@ class LocalProject:
     # -- beyond the protocol: export -----------------------------------------------------------
 
     def export(self) -> list[dict[str, Any]]:
-        """Every label row as Encord's JSON export writes it."""
+        """Every label row as Encord's JSON export writes it, with its tags under `TAGS_KEY`."""
+        exported = []
         with self._reading():
-            rows = self._db.execute("SELECT row_json FROM label_rows ORDER BY data_hash, branch").fetchall()
-        return [json.loads(r[0]) for r in rows]
+            query = "SELECT data_hash, branch, row_json FROM label_rows ORDER BY data_hash, branch"
+            for data_hash, branch, row_json in self._db.execute(query).fetchall():
+                row = json.loads(row_json)
+                data_tags, frame_tags, label_tags = self._tags(RowKey(data_hash, branch))
+                if data_tags or frame_tags or label_tags:
+                    row[TAGS_KEY] = {
+                        "data": sorted(data_tags),
+                        "frames": {t.name: [list(r) for r in t.ranges] for t in frame_tags},
+                        "labels": {target: sorted(names) for target, names in label_tags.items()},
+                    }
+                exported.append(row)
+        return exported
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -141,17 +156,7 @@ class LocalProject:
             row = decode_row(stored, self._ontology, key.branch)
         except EncordFormatError as exc:
             raise RemoteError(f"label row {key} in {self.path} is unreadable: {exc}") from None
-        data_tags, frame_tags, label_tags = self._tags(key)
-        with_tags = replace(
-            row,
-            objects=tuple(replace(o, tags=tuple(sorted(label_tags.get(o.hash, ())))) for o in row.objects),
-            classifications=tuple(
-                replace(c, tags=tuple(sorted(label_tags.get(c.hash, ())))) for c in row.classifications
-            ),
-            tags=tuple(sorted(data_tags)),
-            frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
-        )
-        return with_tags, stored
+        return _with_tags(row, *self._tags(key)), stored
 
     def _tags(self, key: RowKey) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
         data_tags: list[str] = []
@@ -189,15 +194,43 @@ class LocalProject:
             (key.data_hash, key.branch, encoded["label_hash"], now, row_fingerprint(row), json.dumps(encoded)),
         )
         self._db.execute("DELETE FROM tags WHERE data_hash = ? AND branch = ?", (key.data_hash, key.branch))
-        tag_rows = [(key.data_hash, key.branch, "data", "", name, "") for name in row.tags]
-        tag_rows += [
-            (key.data_hash, key.branch, "data", "", t.name, json.dumps([list(r) for r in t.ranges]))
-            for t in row.frame_tags
-        ]
-        tag_rows += [
-            (key.data_hash, key.branch, "label", lb.hash, name, "") for lb in row.labels for name in lb.tags
-        ]
-        self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", tag_rows)
+        self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
+
+
+def _with_tags(
+    row: LabelRow, data_tags: list[str], frame_tags: list[FrameTag], label_tags: dict[str, list[str]]
+) -> LabelRow:
+    return replace(
+        row,
+        objects=tuple(replace(o, tags=tuple(sorted(label_tags.get(o.hash, ())))) for o in row.objects),
+        classifications=tuple(
+            replace(c, tags=tuple(sorted(label_tags.get(c.hash, ())))) for c in row.classifications
+        ),
+        tags=tuple(sorted(data_tags)),
+        frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
+    )
+
+
+def _tag_rows(row: LabelRow) -> list[tuple[str, str, str, str, str, str]]:
+    """The `tags` table rows of a row's data, frame and label tags."""
+    key = row.key
+    tag_rows = [(key.data_hash, key.branch, "data", "", name, "") for name in row.tags]
+    tag_rows += [
+        (key.data_hash, key.branch, "data", "", t.name, json.dumps([list(r) for r in t.ranges]))
+        for t in row.frame_tags
+    ]
+    tag_rows += [(key.data_hash, key.branch, "label", lb.hash, name, "") for lb in row.labels for name in lb.tags]
+    return tag_rows
+
+
+def _exported_tags(exported: dict[str, Any]) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
+    """The tags `LocalProject.export` wrote beside a label row (none in an export from Encord)."""
+    tags = exported.get(TAGS_KEY) or {}
+    frame_tags = [
+        FrameTag(str(n), tuple((int(s), int(e)) for s, e in r)) for n, r in tags.get("frames", {}).items()
+    ]
+    labels = {str(target): [str(n) for n in names] for target, names in tags.get("labels", {}).items()}
+    return [str(n) for n in tags.get("data", [])], frame_tags, labels
 
 
 def create_project(
@@ -240,8 +273,11 @@ def create_project(
                 for u in units
             ],
         )
-        for stored in rows:
+        for exported in rows:
+            stored = {k: v for k, v in exported.items() if k != TAGS_KEY}
             row = decode_row(stored, ontology, stored.get("branch_name") or "main")
+            row = _with_tags(row, *_exported_tags(exported))
+            db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
             db.execute(
                 "INSERT INTO label_rows VALUES (?, ?, ?, 1, ?, ?, ?)",
                 (

@@ -17,7 +17,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
         out += [f"> [!WARNING]\n> This plan deletes {s['delete']} label(s): apply needs `--allow-delete`.", ""]
     for warning in plan["warnings"]:
         out += [f"> [!NOTE]\n> {warning}", ""]
-    if not plan["rows"]:
+    if not plan["summary"]["rows"]:
         out += ["No changes: the remote matches the label files.", ""]
     for row in plan["rows"][:MAX_ROWS]:
         c = row["counts"]

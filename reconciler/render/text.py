@@ -24,7 +24,7 @@ def render_text(plan: dict[str, Any], colour: bool = False) -> str:
         for line in row_lines(row):
             out.append(paint(_COLOURS[line.sign], f"{'  ' * line.depth}{line.sign} {line.text}"))
         out.append("")
-    if not plan["rows"]:
+    if not plan["summary"]["rows"]:
         out.append("No changes: the remote matches the label files.")
         out.append("")
     deletes = plan["summary"]["delete"]

@@ -45,7 +45,7 @@ def apply(
             plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)
             bar.close()
             sys.stdout.write(render_text(plan_to_dict(plan), colour=use_colour(sys.stdout)))
-        if not plan.rows:
+        if not plan.summary.has_changes:
             print("Nothing to apply.")
             return
         check_deletes(plan, options)

@@ -1,0 +1,276 @@
+"""A copy of the example project in a temporary folder, driven the way a user drives it.
+
+`Workspace` is labelsync.yaml and labels/ copied from the repository, with a remote behind it. The
+scenario tests (tests/test_scenarios.py) only talk to it: the real CLI (in-process through typer's
+CliRunner, or in a subprocess), the label files, and the remote through the `Remote` protocol. So
+the same scenarios run against every kind of remote in `BACKENDS`: today the embedded local project
+(a real SQLite file); an Encord backend (a local fake server the real SDK talks to) plugs in as one
+more `Backend`. Nothing here replaces labelsync's own code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from reconciler.canonical import row_fingerprint
+from reconciler.cli.main import app
+from reconciler.config import load_config
+from reconciler.display import flatten
+from reconciler.identity import label_hash as derive_label_hash
+from reconciler.model import DataUnit, LabelRow, RowKey
+from reconciler.remotes.base import Remote, RowWrite, WriteStatus
+from reconciler.remotes.open import open_remote
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBPROCESS_TIMEOUT = 120
+"""Seconds: a CLI run in a subprocess that takes longer than this has hung."""
+
+
+# -- backends ------------------------------------------------------------------------------------
+
+
+class Backend(Protocol):
+    """What a scenario needs from a kind of remote beyond the `Remote` protocol."""
+
+    name: str
+
+    def prepare(self, root: Path) -> None:
+        """Point the workspace's labelsync.yaml at this backend (start servers, write settings)."""
+
+    def dump(self, root: Path) -> Any:
+        """Everything the remote stores for label rows and tags, exactly: equal dumps, nothing written."""
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """The embedded local project: the example's own labelsync.yaml, a real SQLite file."""
+
+    name = "local"
+    database = Path()
+    """The SQLite file, as the example's labelsync.yaml names it (read once: tests may break the config)."""
+
+    def prepare(self, root: Path) -> None:
+        config = load_config(root / "labelsync.yaml")
+        self.database = config.path(config.remote.settings["database"])
+
+    def dump(self, root: Path) -> dict[str, list[tuple[Any, ...]]]:
+        database = self.database
+        if not database.exists():
+            return {"label_rows": [], "tags": []}
+        db = sqlite3.connect(database)
+        try:
+            return {
+                "label_rows": db.execute("SELECT * FROM label_rows ORDER BY data_hash, branch").fetchall(),
+                "tags": db.execute(
+                    "SELECT * FROM tags ORDER BY data_hash, branch, scope, target, name"
+                ).fetchall(),
+            }
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        pass
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend}
+
+
+# -- the workspace -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Workspace:
+    """A copy of the example project with a remote behind it, driven the way a user drives it."""
+
+    def __init__(self, root: Path, backend: Backend) -> None:
+        self.root = root
+        self.backend = backend
+        self._remotes: list[Remote] = []
+
+    # the CLI
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        """`labelsync ARGS...` in the workspace, in-process. A crash (a bug) fails the test.
+
+        typer (0.29) ships its own copy of Click, whose CliRunner always keeps stdout and stderr
+        apart (it has no `mix_stderr`); its stdin is not a terminal, as in CI.
+        """
+        runner = CliRunner()
+        previous = Path.cwd()
+        os.chdir(self.root)
+        try:
+            result = runner.invoke(app, list(args), input=input, catch_exceptions=True)
+        finally:
+            os.chdir(previous)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        if "a bug in labelsync" in result.stderr:
+            log = Path(tempfile.gettempdir()) / "labelsync-crash.log"
+            pytest.fail(f"labelsync crashed:\n{log.read_text() if log.exists() else result.stderr}")
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def run_subprocess(self, *args: str, module: bool = True) -> Result:
+        """`python -m reconciler ARGS...` (or the `labelsync` script) in the workspace, in a new process."""
+        if module:
+            command = [sys.executable, "-m", "reconciler", *args]
+        else:
+            command = [str(Path(sys.executable).with_name("labelsync")), *args]
+        done = subprocess.run(
+            command,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=SUBPROCESS_TIMEOUT,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    # the label files
+
+    def path(self, relpath: str) -> Path:
+        return self.root / relpath
+
+    def read_label_file(self, relpath: str) -> dict[str, Any]:
+        data: dict[str, Any] = yaml.safe_load(self.path(relpath).read_text(encoding="utf-8"))
+        return data
+
+    def edit_label_file(self, relpath: str, mutate: Callable[[dict[str, Any]], object]) -> None:
+        """Load the YAML file, let `mutate` change the dict in place (its result is ignored), write it back."""
+        doc = self.read_label_file(relpath)
+        mutate(doc)
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        self.path(relpath).write_text(text, encoding="utf-8")
+
+    def replace_in_file(self, relpath: str, old: str, new: str) -> None:
+        """A textual edit that keeps every other line where it was (for file:line assertions)."""
+        text = self.path(relpath).read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} is not exactly once in {relpath}"
+        self.path(relpath).write_text(text.replace(old, new), encoding="utf-8")
+
+    def line_of(self, relpath: str, text: str) -> int:
+        """The 1-based line of the only line of the file containing `text`."""
+        lines = self.path(relpath).read_text(encoding="utf-8").splitlines()
+        found = [number for number, line in enumerate(lines, 1) if text in line]
+        assert len(found) == 1, f"{text!r} is on lines {found} of {relpath}"
+        return found[0]
+
+    # the remote
+
+    def remote(self) -> Remote:
+        """The workspace's remote, opened as labelsync opens it; closed when the test ends."""
+        remote = open_remote(load_config(self.root / "labelsync.yaml"))
+        self._remotes.append(remote)
+        return remote
+
+    @contextmanager
+    def _remote(self) -> Iterator[Remote]:
+        remote = open_remote(load_config(self.root / "labelsync.yaml"))
+        try:
+            yield remote
+        finally:
+            remote.close()
+
+    def dump(self) -> Any:
+        """Everything the remote stores: compare two dumps to prove nothing was written."""
+        return self.backend.dump(self.root)
+
+    def data_units(self) -> dict[str, DataUnit]:
+        """The project's data units by title."""
+        with self._remote() as remote:
+            return {unit.title: unit for unit in remote.list_rows(frozenset({"main"})).data_units}
+
+    def key(self, title: str, branch: str = "main") -> RowKey:
+        return RowKey(self.data_units()[title].hash, branch)
+
+    def row(self, title: str) -> LabelRow:
+        """The label row of a data unit as the remote holds it now."""
+        key = self.key(title)
+        with self._remote() as remote:
+            return remote.fetch([key])[key]
+
+    def labels(self, title: str) -> dict[str, dict[str, Any]]:
+        """The remote's labels of a data unit in reviewer terms: {file id (or hash): {"box.x": 0.3, ...}}.
+
+        Ids are those of the data unit's label file; a label no file declares (an annotator's) is
+        keyed by its hash. Each label also has "tags": its label-scope tags.
+        """
+        key = self.key(title)
+        ids = self._ids(key)
+        with self._remote() as remote:
+            row = remote.fetch([key])[key]
+            ontology = remote.ontology()
+        return {
+            ids.get(label.hash, label.hash): {**flatten(label, ontology), "tags": list(label.tags)}
+            for label in row.labels
+        }
+
+    def label_hash(self, title: str, label_id: str) -> str:
+        return derive_label_hash(self.key(title).data_hash, "main", label_id)
+
+    def annotator_edit(self, title: str, change: Callable[[LabelRow], LabelRow]) -> None:
+        """Someone edits the row in the remote's own editor: read it, change it, save it."""
+        key = self.key(title)
+        with self._remote() as remote:
+            before = remote.fetch([key])[key]
+            (result,) = remote.write([RowWrite(change(before), expected=row_fingerprint(before))])
+        assert result.status is WriteStatus.WRITTEN, result
+
+    def close(self) -> None:
+        for remote in self._remotes:
+            remote.close()
+        self.backend.close()
+
+    def _ids(self, key: RowKey) -> dict[str, str]:
+        """labelhash -> id for the labels declared by the label file of `key`'s data unit."""
+        hashes = {unit.title: unit.hash for unit in self.data_units().values()}
+        ids: dict[str, str] = {}
+        for path in sorted(self.path("labels").rglob("*.yaml")):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict) or "data_units" in doc:
+                continue
+            data_hash = hashes.get(str(doc.get("data"))) or doc.get("data_hash")
+            if data_hash != key.data_hash:
+                continue
+            for entry in [*doc.get("objects", []), *doc.get("classifications", [])]:
+                ids[entry.get("hash") or derive_label_hash(key.data_hash, key.branch, entry["id"])] = entry["id"]
+        return ids
+
+
+def make_workspace(tmp_path: Path, backend: Backend) -> Iterator[Workspace]:
+    """The example project under tmp_path on `backend`; closed when the generator resumes."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy(ROOT / "labelsync.yaml", root / "labelsync.yaml")
+    shutil.copytree(ROOT / "labels", root / "labels")
+    backend.prepare(root)
+    ws = Workspace(root, backend)
+    try:
+        yield ws
+    finally:
+        ws.close()

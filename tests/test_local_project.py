@@ -1,0 +1,176 @@
+"""The embedded local project as a user meets it: its export, its import, and a damaged or busy file.
+
+These scenarios are about the SQLite file itself, so they run on the local backend only
+(`local_workspace`); everything else a user does is in test_scenarios.py, for every backend.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from encord.objects.coordinates import BoundingBoxCoordinates
+from encord.objects.ontology_labels_impl import LabelRowV2
+from encord.objects.ontology_structure import OntologyStructure
+from encord.ontology import Ontology as SdkOntology
+from encord.orm.label_row import LabelRowMetadata
+from encord.orm.ontology import Ontology as OrmOntology
+from labelsync_workspace import Workspace
+
+DATABASE = ".labelsync/project.db"
+CHERRY = "labels/images/cherry_001.jpg.yaml"
+
+
+@pytest.fixture
+def applied(local_workspace: Workspace) -> Workspace:
+    result = local_workspace.run("apply", "--yes")
+    assert result.exit_code == 0, result.output
+    return local_workspace
+
+
+def export(ws: Workspace) -> list[dict[str, Any]]:
+    result = ws.run("local", "export", "--out", "rows.json")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 8 label rows to rows.json." in result.stderr
+    rows: list[dict[str, Any]] = json.loads(ws.path("rows.json").read_text(encoding="utf-8"))
+    return rows
+
+
+def sdk_label_row(row: dict[str, Any], ws: Workspace) -> LabelRowV2:
+    """An offline SDK label row for an exported row (shared/encord-reference.md, "Building label rows offline")."""
+    editor = json.loads(ws.path("labels/ontology.json").read_text(encoding="utf-8"))
+    epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    ontology = SdkOntology(
+        OrmOntology(
+            title="fruit",
+            structure=OntologyStructure.from_dict(editor),
+            ontology_hash="onto0001",
+            created_at=epoch,
+            last_edited_at=epoch,
+        ),
+        api_client=None,  # type: ignore[arg-type]
+    )
+    units = yaml.safe_load(ws.path("labels/manifest.yaml").read_text(encoding="utf-8"))["data_units"]
+    (unit,) = [u for u in units if u["title"] == row["data_title"]]
+    frames, fps = unit.get("frames", 1), unit.get("fps")
+    metadata = LabelRowMetadata.from_dict(
+        {
+            "label_hash": row["label_hash"],
+            "branch_name": row["branch_name"],
+            "data_hash": row["data_hash"],
+            "dataset_hash": "dataset1",
+            "dataset_title": "dataset",
+            "data_title": row["data_title"],
+            "data_type": row["data_type"].upper(),
+            "data_link": None,
+            "label_status": "LABELLED",
+            "number_of_frames": frames,
+            "frames_per_second": fps,
+            "duration": frames / fps if fps else None,
+            "width": unit["width"],
+            "height": unit["height"],
+            "spaces": {},
+        }
+    )
+    sdk_row = LabelRowV2(metadata, project_client=None, ontology=ontology)  # type: ignore[arg-type]
+    sdk_row.from_labels_dict(row)
+    return sdk_row
+
+
+def declared(ws: Workspace) -> dict[str, tuple[int, int]]:
+    """Data unit title -> (objects, classifications) its label file declares."""
+    titles = {unit.hash: title for title, unit in ws.data_units().items()}
+    counts = {}
+    for path in ws.path("labels").rglob("*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and ("data" in doc or "data_hash" in doc):
+            title = doc.get("data") or titles[doc["data_hash"]]
+            counts[title] = (len(doc.get("objects", [])), len(doc.get("classifications", [])))
+    return counts
+
+
+def test_export_is_read_by_the_encord_sdk(applied: Workspace) -> None:
+    rows = {row["data_title"]: sdk_label_row(row, applied) for row in export(applied)}
+    counts = {
+        title: (len(row.get_object_instances()), len(row.get_classification_instances()))
+        for title, row in rows.items()
+    }
+    assert counts == declared(applied)
+    cherry = {o.object_hash: o for o in rows["cherry_001.jpg"].get_object_instances()}
+    box = cherry[applied.label_hash("cherry_001.jpg", "cherry-1")].get_annotation(0).coordinates
+    assert isinstance(box, BoundingBoxCoordinates)
+    assert (box.top_left_x, box.top_left_y, box.width, box.height) == pytest.approx((0.12, 0.2, 0.22, 0.3))
+    video = {o.object_hash: o for o in rows["orchard_walk.mp4"].get_object_instances()}
+    person = video[applied.label_hash("orchard_walk.mp4", "person-1")]
+    assert sorted(a.frame for a in person.get_annotations()) == list(range(3, 10))
+
+
+def test_a_project_imported_from_an_export_matches_the_files(applied: Workspace) -> None:
+    export(applied)
+    result = applied.run(
+        "local", "init", "--export", "rows.json", "--ontology", "labels/ontology.json", "--database", "other.db"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created the local project other.db: 8 data units, 8 label rows." in result.stderr
+    applied.replace_in_file("labelsync.yaml", f"database: {DATABASE}", "database: other.db")
+    planned = applied.run("plan", "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    assert "labelsync plan against local project other.db" in planned.stdout
+    assert "No changes: the remote matches the label files." in planned.stdout
+    assert "(8 rows unchanged, 0 unmanaged)" in planned.stdout
+
+
+def test_init_refuses_to_replace_a_project(applied: Workspace) -> None:
+    before = applied.dump()
+    result = applied.run(
+        "local", "init", "--manifest", "labels/manifest.yaml", "--ontology", "labels/ontology.json"
+    )
+    assert result.exit_code == 1, result.output
+    assert "exists already: add --force to replace it" in result.stderr
+    assert applied.dump() == before
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--yes"]], ids=["plan", "apply"])
+def test_an_unreadable_database_is_reported_and_left_alone(local_workspace: Workspace, command: list[str]) -> None:
+    database = local_workspace.path(DATABASE)
+    database.parent.mkdir()
+    garbage = bytes(range(256)) * 16
+    database.write_bytes(garbage)
+    result = local_workspace.run(*command)
+    assert result.exit_code == 1, result.output
+    assert f"error: cannot read the local project {database}: file is not a database" in result.stderr
+    assert "Traceback" not in result.output
+    assert database.read_bytes() == garbage
+
+
+def test_a_locked_database_fails_apply_cleanly(applied: Workspace) -> None:
+    applied.edit_label_file(CHERRY, lambda d: d["objects"][0]["box"].update(x=0.3))
+    before = applied.dump()
+    other = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")  # another program is writing
+        started = time.monotonic()
+        result = applied.run_subprocess("apply", "--yes")  # a subprocess: a hang fails on its timeout
+        waited = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 1, result.output
+    assert "is locked" in result.stderr and "is another labelsync running?" in result.stderr
+    assert "Traceback" not in result.output
+    assert waited < 60
+    assert applied.dump() == before
+
+
+def test_the_database_is_where_the_config_says(local_workspace: Workspace) -> None:
+    assert not Path(local_workspace.path(DATABASE)).exists()
+    result = local_workspace.run("plan")
+    assert result.exit_code == 0, result.output
+    assert "Created the local project .labelsync/project.db from labels/manifest.yaml." in result.stderr
+    assert local_workspace.path(DATABASE).is_file()
