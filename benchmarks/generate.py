@@ -169,7 +169,7 @@ class _Writer:
         parts = [SCHEMA_LINE, f"data: {title}\n", self._data_tags(), "\nobjects:\n"]
         names = [n for n, _ in IMAGE_MIX]
         weights = [w for _, w in IMAGE_MIX]
-        kinds = ["cherry"] + rng.choices(names, weights, k=objects - 1) if objects else []
+        kinds = ["cherry", *rng.choices(names, weights, k=objects - 1)] if objects else []
         pedicels = [f"pedicel-{i}" for i, k in enumerate(kinds) if k == "pedicel"]
         for i, kind in enumerate(kinds):
             if kind == "cherry":
@@ -187,7 +187,9 @@ class _Writer:
                 )
                 stats.count("Pedicel")
             elif kind == "branch":
-                parts.append(f"  - id: branch-{i}\n    class: Branch\n    polyline: {self._line(rng.randint(3, 8))}\n")
+                parts.append(
+                    f"  - id: branch-{i}\n    class: Branch\n    polyline: {self._line(rng.randint(3, 8))}\n"
+                )
                 stats.count("Branch")
             else:
                 w, h = 0.03 + r() * 0.15, 0.03 + r() * 0.15
@@ -208,7 +210,9 @@ class _Writer:
             classes.append(self._label_tags())
             stats.classifications += 1
         if r() < 0.5:
-            answer = ", ".join(sorted(rng.sample(("Cherry", "Persimmon", "Strawberry", "Blueberry"), rng.randint(1, 3))))
+            answer = ", ".join(
+                sorted(rng.sample(("Cherry", "Persimmon", "Strawberry", "Blueberry"), rng.randint(1, 3)))
+            )
             classes.append(f"  - id: fruit-types\n    question: Many types of fruit?\n    answer: [{answer}]\n")
             stats.classifications += 1
         if len(classes) > 1:
@@ -363,7 +367,9 @@ _TITLE = re.compile(r"^data: (.+)$", re.MULTILINE)
 def label_files(root: Path) -> list[Path]:
     labels = root / "labels"
     return sorted(
-        p for p in labels.rglob("*.yaml") if p.name not in ("manifest.yaml", "manifest.yml") and not p.name.startswith("_")
+        p
+        for p in labels.rglob("*.yaml")
+        if p.name not in ("manifest.yaml", "manifest.yml") and not p.name.startswith("_")
     )
 
 

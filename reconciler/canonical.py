@@ -8,8 +8,9 @@ round-trip exactly.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+import orjson
 
 from reconciler.model import (
     SHAPE_BY_KEY,
@@ -140,8 +141,7 @@ def row_from_dict(data: dict[str, Any]) -> LabelRow:
 
 
 def _digest(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def label_fingerprint(label: Label) -> str:

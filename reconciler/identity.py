@@ -10,9 +10,5 @@ _ALPHABET = string.ascii_letters + string.digits
 
 def label_hash(data_hash: str, branch: str, label_id: str) -> str:
     """An 8-character objectHash / classificationHash, like the ones Encord's editor makes."""
-    digest = int.from_bytes(hashlib.sha256(f"{data_hash}\0{branch}\0{label_id}".encode()).digest()[:12], "big")
-    chars = []
-    for _ in range(8):
-        digest, index = divmod(digest, len(_ALPHABET))
-        chars.append(_ALPHABET[index])
-    return "".join(chars)
+    digest = hashlib.blake2b(f"{data_hash}\0{branch}\0{label_id}".encode(), digest_size=8).digest()
+    return "".join([_ALPHABET[byte % 62] for byte in digest])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reconciler.desired.png import PngError, read_mask
 from reconciler.diagnostics import FieldPath
@@ -71,6 +71,10 @@ class GeometryParser:
         return float(value)
 
     def _numbers(self, value: Any, path: FieldPath, keys: tuple[str, ...]) -> dict[str, float] | None:
+        if type(value) is dict and len(value) == len(keys):
+            fast = {k: value.get(k) for k in keys}
+            if all(type(v) is float and 0.0 <= v <= 1.0 for v in fast.values()):
+                return cast(dict[str, float], fast)  # the common case, checked in one pass
         if not isinstance(value, dict):
             self.report(path, f"expected a mapping with {', '.join(keys)}")
             return None

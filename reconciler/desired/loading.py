@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -80,20 +80,32 @@ class ParseContext:
     """The project's data units, or None offline (then data units are not checked)."""
     default_branch: str = "main"
     default_prune: bool = True
+    _by_hash: dict[str, DataUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_title: dict[str, list[DataUnit]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_hash = {u.hash: u for u in self.units or ()}
+        by_title: dict[str, list[DataUnit]] = {}
+        for unit in self.units or ():
+            by_title.setdefault(unit.title, []).append(unit)
+        object.__setattr__(self, "_by_hash", by_hash)
+        object.__setattr__(self, "_by_title", by_title)
 
     def resolve(self, ref: DataRef) -> tuple[DataUnit | None, str | None]:
         """(unit, None), (None, why it cannot be found), or (None, None) offline."""
         if self.units is None:
             return None, None
         if ref.hash is not None:
-            unit = next((u for u in self.units if u.hash == ref.hash), None)
+            unit = self._by_hash.get(ref.hash)
             return (unit, None) if unit else (None, f"no data unit with hash {ref.hash} in the project")
-        matches = [u for u in self.units if u.title == ref.title]
+        matches = self._by_title.get(ref.title or "", [])
         if len(matches) == 1:
             return matches[0], None
         if not matches:
-            titles = [u.title for u in self.units]
-            return None, f'no data unit titled "{ref.title}" in the project{suggest(ref.title or "", titles)}'
+            return (
+                None,
+                f'no data unit titled "{ref.title}" in the project{suggest(ref.title or "", self._by_title)}',
+            )
         return None, f'{len(matches)} data units are titled "{ref.title}": name it by `data_hash:` instead'
 
     def cache_context(self, unit: DataUnit | None) -> str:
@@ -112,6 +124,7 @@ def discover(labels_dir: Path) -> list[Path]:
 
 def read_sources(paths: Iterable[Path], root: Path) -> tuple[list[Source], list[Finding]]:
     sources, findings = [], []
+    root = root.resolve()
     for path in paths:
         name = _display(path, root)
         try:
@@ -281,7 +294,10 @@ def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]
 
 
 def _display(path: Path, root: Path) -> str:
+    """`path` relative to the (resolved) root; paths found under the root need no resolving."""
+    if path.is_relative_to(root):
+        return str(path.relative_to(root))
     try:
-        return str(path.resolve().relative_to(root.resolve()))
+        return str(path.resolve().relative_to(root))
     except ValueError:
         return str(path)
