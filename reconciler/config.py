@@ -16,7 +16,18 @@ MAX_BUNDLE_SIZE = 1000
 _TOP_KEYS = ("labels", "ontology", "remote", "branch", "bundle_size", "deletes", "prune")
 _REMOTE_KEYS = {
     "local": ("kind", "database", "manifest"),
-    "encord": ("kind", "project_hash", "domain", "key_env", "key_file_env", "token_env"),
+    "encord": (
+        "kind",
+        "project_hash",
+        "domain",
+        "key_env",
+        "key_file_env",
+        "token_env",
+        "max_retries",
+        "backoff_factor",
+        "read_timeout",
+        "write_timeout",
+    ),
 }
 _DELETE_KEYS = ("allow", "max")
 

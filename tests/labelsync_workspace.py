@@ -10,6 +10,7 @@ more `Backend`. Nothing here replaces labelsync's own code.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -87,7 +88,63 @@ class LocalBackend:
         pass
 
 
-BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend}
+class EncordBackend:
+    """An Encord project on a local server that speaks Encord's wire protocol (tests/fake_encord),
+    seeded with the example's ontology and data units; labelsync reaches it through the real SDK
+    with a key generated for the test."""
+
+    name = "encord"
+    KEY_ENV = "LABELSYNC_TEST_ENCORD_KEY"
+
+    def prepare(self, root: Path) -> None:
+        from fake_encord import FakeEncord
+
+        (root.parent / "encord-server").mkdir(exist_ok=True)
+        self.server = FakeEncord(root.parent / "encord-server").start()
+        editor = json.loads((root / "labels" / "ontology.json").read_text(encoding="utf-8"))
+        self.project = self.server.add_project("Blueberries and Cherries", editor)
+        manifest = yaml.safe_load((root / "labels" / "manifest.yaml").read_text(encoding="utf-8"))
+        for unit in manifest["data_units"]:
+            self.server.add_data_unit(
+                self.project,
+                unit["title"],
+                type=unit.get("type", "image"),
+                frames=unit.get("frames", 1),
+                width=unit.get("width", 640),
+                height=unit.get("height", 480),
+                fps=unit.get("fps", 25.0),
+                data_hash=unit.get("hash"),
+            )
+        config = yaml.safe_load((root / "labelsync.yaml").read_text(encoding="utf-8"))
+        config["remote"] = {
+            "kind": "encord",
+            "project_hash": self.project,
+            "domain": self.server.domain,
+            "key_env": self.KEY_ENV,
+            "backoff_factor": 0.05,
+            "read_timeout": 10,
+        }
+        (root / "labelsync.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        os.environ[self.KEY_ENV] = self.server.new_ssh_key()
+
+    def dump(self, root: Path) -> dict[str, list[tuple[Any, ...]]]:
+        rows = sorted(
+            (r.data_hash, r.branch, json.dumps(r.row, sort_keys=True))
+            for r in self.server.store.rows(self.project)
+        )
+        items = sorted(
+            (c["name"], c.get("type", ""), *item)
+            for c in self.server.collections(self.project)
+            for item in self.server.collection_items(c["uuid"])
+        )
+        return {"label_rows": rows, "tags": [tuple(map(str, i)) for i in items]}
+
+    def close(self) -> None:
+        os.environ.pop(self.KEY_ENV, None)
+        self.server.stop()
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {"local": LocalBackend, "encord": EncordBackend}
 
 
 # -- the workspace -------------------------------------------------------------------------------

@@ -130,12 +130,13 @@ class _FileParser:
             if (c := self._classification(item, ("classifications", i))) is not None
         ]
         self._overlapping_classifications(doc, classifications)
+        tags, frame_tags = self._data_tags(doc)
         row = LabelRow(
             key=RowKey(self.data_hash, ref.branch),
             objects=tuple(sorted(objects, key=lambda o: o.hash)),
             classifications=tuple(sorted(classifications, key=lambda c: c.hash)),
-            tags=self._tags(doc.get("tags"), ("tags",)),
-            frame_tags=self._frame_tags(doc.get("frame_tags")),
+            tags=tags,
+            frame_tags=frame_tags,
         )
         self._duplicate_hashes(row)
         return LabelFile(self.path, ref, bool(prune), row, self.ids)
@@ -383,6 +384,18 @@ class _FileParser:
             self.report(path, "expected a list of tag names")
             return ()
         return sorted_unique(value)
+
+    def _data_tags(self, doc: dict[str, Any]) -> tuple[tuple[str, ...], tuple[FrameTag, ...]]:
+        """Whole-unit tags and frame tags, canonical: a frame tag on every frame is a whole-unit tag."""
+        tags = set(self._tags(doc.get("tags"), ("tags",)))
+        every = ((0, self.data.frames - 1),) if self.data else None
+        frame_tags = []
+        for tag in self._frame_tags(doc.get("frame_tags")):
+            if tag.ranges == every:
+                tags.add(tag.name)
+            elif tag.name not in tags:
+                frame_tags.append(tag)
+        return tuple(sorted(tags)), tuple(t for t in frame_tags if t.name not in tags)
 
     def _frame_tags(self, value: Any) -> tuple[FrameTag, ...]:
         if value is None:

@@ -17,9 +17,9 @@ def open_remote(config: Config, notice: Notice = lambda _: None) -> Remote:
     kind = config.remote.kind
     if kind == "local":
         return _open_local(config, notice)
-    raise ConfigError(
-        f"{config.source or 'labelsync.yaml'}: remote kind {kind!r} is not available in this version; use `kind: local`"
-    )
+    from reconciler.remotes.encord import EncordProject
+
+    return EncordProject(config.remote.settings)
 
 
 def _open_local(config: Config, notice: Notice) -> Remote:

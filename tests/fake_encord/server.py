@@ -126,8 +126,11 @@ class FakeEncord:
         height: int = 480,
         fps: float = 25.0,
         dataset_title: str = "dataset",
+        data_hash: str | None = None,
     ) -> str:
-        return self.store.add_data_unit(project_hash, title, type, frames, width, height, fps, dataset_title)
+        return self.store.add_data_unit(
+            project_hash, title, type, frames, width, height, fps, dataset_title, data_hash
+        )
 
     def put_label_row(self, project_hash: str, row_dict: dict[str, Any]) -> str:
         """An annotator's edit: store this dict as the row of (its data_hash, its branch_name or main),

@@ -101,12 +101,13 @@ class Store:
         height: int,
         fps: float | None,
         dataset_title: str,
+        data_hash: str | None = None,
     ) -> str:
         if type not in ("image", "video", "img_group"):
             raise ValueError(f"unsupported data type {type!r}")
         if self.project(project_hash) is None:
             raise KeyError(project_hash)
-        data_hash = str(uuid.uuid4())
+        data_hash = data_hash or str(uuid.uuid4())
         dataset_hash = str(uuid.uuid5(uuid.UUID(project_hash), dataset_title))
         fps = fps if type == "video" else None
         self._q(

@@ -1,0 +1,70 @@
+"""Credentials and the SDK client. Keys and tokens are read from the environment, never printed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ConfigError
+from reconciler.remotes.encord.errors import translated
+
+DOMAINS = {"eu": "https://api.encord.com", "us": "https://api.us.encord.com"}
+DEFAULT_DOMAIN = DOMAINS["eu"]
+
+
+def domain_of(settings: Mapping[str, Any]) -> str:
+    domain = str(settings.get("domain") or DEFAULT_DOMAIN)
+    return DOMAINS.get(domain, domain).rstrip("/")
+
+
+def connect(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Any:
+    """An authenticated `EncordUserClient`, or a ConfigError/RemoteError that says what to fix."""
+    from encord.http.constants import RequestsSettings
+    from encord.user_client import EncordUserClient
+
+    env = os.environ if environ is None else environ
+    domain = domain_of(settings)
+    requests = RequestsSettings(
+        **{
+            k: settings[k]
+            for k in ("max_retries", "backoff_factor", "read_timeout", "write_timeout")
+            if k in settings
+        }
+    )
+    token_env = settings.get("token_env")
+    key_env = str(settings.get("key_env", "ENCORD_SSH_KEY"))
+    key_file_env = str(settings.get("key_file_env", "ENCORD_SSH_KEY_FILE"))
+    if token_env and env.get(str(token_env)):
+        with translated(f"connecting to {domain}"):
+            return EncordUserClient.create_with_bearer_token(
+                env[str(token_env)], domain=domain, requests_settings=requests
+            )
+    key = env.get(key_env)
+    if not key and env.get(key_file_env):
+        path = Path(env[key_file_env]).expanduser()
+        try:
+            key = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{key_file_env} names {path}, which cannot be read: {exc.strerror}") from None
+    if not key:
+        names = f"{key_env} (the private key) or {key_file_env} (its path)"
+        raise ConfigError(
+            f"no Encord credentials: set {names}"
+            + (f", or {token_env} (a bearer token)" if token_env else "")
+            + " to a service account's Ed25519 key"
+        )
+    try:
+        with translated(f"connecting to {domain}"):
+            return EncordUserClient.create_with_ssh_private_key(
+                ssh_private_key=key, domain=domain, requests_settings=requests
+            )
+    except (ValueError, TypeError):
+        source = key_env if env.get(key_env) else key_file_env
+        raise ConfigError(f"the key in {source} is not an Ed25519 private key in OpenSSH format") from None
+
+
+def get_project(client: Any, project_hash: str, domain: str) -> Any:
+    with translated(f"opening project {project_hash} at {domain}"):
+        return client.get_project(project_hash)

@@ -1,0 +1,184 @@
+"""`EncordProject`: the `Remote` protocol over an Encord project, through the official SDK.
+
+Reading: the listing is one request per branch; rows are initialised in bundles (one request per
+bundle); a data unit with no label row yet counts as empty and is not created by a plan.
+Writing, per bundle: re-fetch the rows (creating missing ones), skip any whose fingerprint is not
+the plan's, replace the labels of the live `LabelRowV2`s keeping their identity, save them in one
+request, then update tag collections. When the server rejects the bundle, find out which rows
+landed (by fetching them again), split the rest in halves and try again, down to single rows, so
+one bad row never blocks the others and every row's fate is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.canonical import row_fingerprint
+from reconciler.encord_format import decode_row, encode_row
+from reconciler.errors import ConfigError, RemoteError
+from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing
+from reconciler.ontology import Ontology
+from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
+from reconciler.remotes.encord.client import connect, domain_of, get_project
+from reconciler.remotes.encord.errors import RejectedError, sdk_call, translated
+from reconciler.remotes.encord.tags import CollectionTags
+
+_DATA_TYPES = {"image": DataType.IMAGE, "video": DataType.VIDEO, "img_group": DataType.IMAGE_GROUP}
+
+
+class EncordProject:
+    def __init__(self, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
+        if not settings.get("project_hash"):
+            raise ConfigError("remote.project_hash is missing: the Encord project's hash (in its URL)")
+        self.project_hash = str(settings["project_hash"])
+        self.domain = domain_of(settings)
+        client = connect(settings, environ)
+        self._project = get_project(client, self.project_hash, self.domain)
+        with translated("reading the project's ontology"):
+            self._ontology = Ontology.from_editor_dict(self._project.ontology_structure.to_dict())
+        self._rows: dict[RowKey, Any] = {}
+        self._units: dict[str, DataUnit] = {}
+        self._tags = CollectionTags(self._project)
+
+    @property
+    def description(self) -> str:
+        return f"Encord project {self.project_hash} at {self.domain}"
+
+    def ontology(self) -> Ontology:
+        return self._ontology
+
+    def list_rows(self, branches: frozenset[str]) -> Listing:
+        listed: dict[RowKey, RowListing] = {}
+        for branch in sorted(branches):
+            rows: list[Any] = sdk_call(
+                f"listing the label rows of branch {branch}",
+                lambda b=branch: self._project.list_label_rows_v2(branch_name=b),  # type: ignore[misc]
+            )
+            for row in rows:
+                unit = self._units.setdefault(row.data_hash, _data_unit(row))
+                key = RowKey(row.data_hash, branch)
+                self._rows[key] = row
+                if row.label_hash is not None:
+                    listed[key] = RowListing(key, unit, row.label_hash, None)
+        return Listing(tuple(sorted(self._units.values(), key=lambda u: u.title)), listed)
+
+    def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
+        existing = [key for key in keys if self._row(key).label_hash is not None]
+        self._initialise(existing)
+        return {key: self._decode(key) if key in existing else LabelRow(key) for key in keys}
+
+    def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
+        results: dict[RowKey, RowResult] = {}
+        self._write(list(writes), results)
+        return [results[w.row.key] for w in writes]
+
+    def close(self) -> None:
+        pass
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _write(self, writes: list[RowWrite], results: dict[RowKey, RowResult]) -> None:
+        keys = [w.row.key for w in writes]
+        self._initialise(keys)  # creates rows that do not exist yet: only apply gets here
+        current = {key: self._decode(key) for key in keys}
+        ready = []
+        for write in writes:
+            if row_fingerprint(current[write.row.key]) != write.expected:
+                results[write.row.key] = RowResult(write.row.key, WriteStatus.STALE, "changed since the plan")
+            else:
+                ready.append(write)
+        if not ready:
+            return
+        try:
+            self._save(ready)
+        except RemoteError as exc:
+            self._recover(ready, exc, results)
+            return
+        for write in ready:
+            failures = self._tags.update(current[write.row.key], write.row, self._units[write.row.key.data_hash])
+            status = WriteStatus.FAILED if failures else WriteStatus.WRITTEN
+            message = f"labels saved, but tag items failed: {'; '.join(failures)}" if failures else ""
+            results[write.row.key] = RowResult(write.row.key, status, message)
+
+    def _recover(self, ready: list[RowWrite], error: RemoteError, results: dict[RowKey, RowResult]) -> None:
+        """After a failed save: which rows landed anyway, and what to do with the others."""
+        self._initialise([w.row.key for w in ready])
+        rest = []
+        for write in ready:
+            landed = self._decode(write.row.key)
+            if row_fingerprint(_labels_only(landed)) == row_fingerprint(_labels_only(write.row)):
+                self._tags.update(landed, write.row, self._units[write.row.key.data_hash])
+                results[write.row.key] = RowResult(write.row.key, WriteStatus.WRITTEN)
+            else:
+                rest.append(write)
+        if len(rest) > 1 and isinstance(error, RejectedError):
+            middle = len(rest) // 2
+            self._write(rest[:middle], results)
+            self._write(rest[middle:], results)
+            return
+        for write in rest:
+            results[write.row.key] = RowResult(write.row.key, WriteStatus.FAILED, str(error))
+
+    def _save(self, writes: list[RowWrite]) -> None:
+        for write in writes:
+            live = self._row(write.row.key)
+            with translated(f"preparing {live.data_title}"):
+                base = live.to_encord_dict()
+                live.from_labels_dict(encode_row(write.row, self._ontology, base), preserve_identity=True)
+
+        def save() -> None:
+            with self._project.create_bundle(len(writes)) as bundle:
+                for write in writes:
+                    self._row(write.row.key).save(bundle=bundle)
+
+        sdk_call(f"saving {len(writes)} label rows", save)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _row(self, key: RowKey) -> Any:
+        if key not in self._rows:
+            self.list_rows(frozenset({key.branch}))  # fetched before listed: list that branch once
+        if key not in self._rows:
+            raise RemoteError(f"label row {key} is not in {self.description}")
+        return self._rows[key]
+
+    def _initialise(self, keys: Sequence[RowKey]) -> None:
+        if not keys:
+            return
+
+        def initialise() -> None:
+            with self._project.create_bundle(len(keys)) as bundle:
+                for key in keys:
+                    self._row(key).initialise_labels(bundle=bundle, overwrite=True)
+
+        sdk_call(f"fetching {len(keys)} label rows", initialise)
+
+    def _decode(self, key: RowKey) -> LabelRow:
+        live = self._row(key)
+        with translated(f"reading {live.data_title}"):
+            stored = live.to_encord_dict()
+        return self._tags.with_tags(decode_row(stored, self._ontology, key.branch), self._units[key.data_hash])
+
+
+def _labels_only(row: LabelRow) -> LabelRow:
+    from dataclasses import replace
+
+    return LabelRow(
+        key=row.key,
+        objects=tuple(replace(o, tags=()) for o in row.objects),
+        classifications=tuple(replace(c, tags=()) for c in row.classifications),
+    )
+
+
+def _data_unit(row: Any) -> DataUnit:
+    kind = _DATA_TYPES.get(str(getattr(row.data_type, "value", row.data_type)).lower(), DataType.IMAGE)
+    return DataUnit(
+        hash=row.data_hash,
+        title=row.data_title,
+        type=kind,
+        frames=int(row.number_of_frames or 1),
+        width=int(row.width or 0),
+        height=int(row.height or 0),
+        fps=float(row.fps or 0.0),
+    )

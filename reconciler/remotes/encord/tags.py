@@ -1,0 +1,154 @@
+"""Tags as Encord Project Collections: data-scope tags are FRAME collections, label-scope tags
+LABEL collections, named after the tag (Encord Active's TagScope.DATA / TagScope.LABEL).
+
+A data tag on every frame of a data unit is a whole-unit tag (`tags:`); on some frames it is a
+frame tag (`frame_tags:`). A label tag is one item on the label's first frame. Collections carry
+no branch, so tags belong to the main-branch row of a data unit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, frames_to_ranges
+from reconciler.remotes.encord.errors import sdk_call, translated
+
+FRAME, LABEL = "FRAME", "LABEL"
+
+
+@dataclass
+class TagIndex:
+    """Collection memberships read once per run, by data unit."""
+
+    data: dict[str, dict[str, set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    labels: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+
+def _label_frame(label: Label) -> int:
+    return label.frames[0][0] if isinstance(label, ObjectLabel) else label.ranges[0][0]
+
+
+class CollectionTags:
+    def __init__(self, project: Any) -> None:
+        self._project = project
+        self._collections: dict[tuple[str, str], Any] | None = None
+        self._index = TagIndex()
+
+    def _load(self) -> dict[tuple[str, str], Any]:
+        if self._collections is None:
+            collections: dict[tuple[str, str], Any] = {}
+            with translated("listing the project's collections"):
+                for collection in self._project.list_collections():
+                    kind = collection.collection_type.value
+                    collections.setdefault((collection.name, kind), collection)
+                    if kind == FRAME:
+                        for row, instances in collection.list_frames():
+                            self._index.data[row.data_hash][collection.name].update(i.frame for i in instances)
+                    else:
+                        for row, instances in collection.list_annotations():
+                            for instance in instances:
+                                self._index.labels[row.data_hash][instance.annotation_id].add(collection.name)
+            self._collections = collections
+        return self._collections
+
+    def with_tags(self, row: LabelRow, unit: DataUnit) -> LabelRow:
+        """`row` (decoded labels) with the tags its data unit has in the project's collections."""
+        if row.key.branch != "main":
+            return row
+        self._load()
+        whole = tuple(range(unit.frames))
+        tags, frame_tags = [], []
+        for name, frames in sorted(self._index.data.get(row.key.data_hash, {}).items()):
+            if tuple(sorted(frames)) == whole:
+                tags.append(name)
+            elif frames:
+                frame_tags.append(FrameTag(name, frames_to_ranges(frames)))
+        label_tags = self._index.labels.get(row.key.data_hash, {})
+
+        def tagged(label: Any) -> Any:
+            from dataclasses import replace
+
+            return replace(label, tags=tuple(sorted(label_tags.get(label.hash, ()))))
+
+        return LabelRow(
+            key=row.key,
+            objects=tuple(tagged(o) for o in row.objects),
+            classifications=tuple(tagged(c) for c in row.classifications),
+            tags=tuple(tags),
+            frame_tags=tuple(frame_tags),
+        )
+
+    def update(self, before: LabelRow, after: LabelRow, unit: DataUnit) -> list[str]:
+        """Add and remove collection items so `before`'s tags become `after`'s. Returns failures."""
+        if after.key.branch != "main":
+            return []
+        changes: dict[tuple[str, str], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = defaultdict(
+            lambda: ([], [])
+        )
+        old_items, new_items = _items(before, unit), _items(after, unit)
+        for key, new in new_items.items():
+            changes[key][0].extend(new - old_items.get(key, set()))
+        for key, old in old_items.items():
+            changes[key][1].extend(old - new_items.get(key, set()))
+        failures: list[str] = []
+        for (name, kind), (added, removed) in sorted(changes.items()):
+            if not added and not removed:
+                continue
+            collection = self._collection(name, kind)
+            for verb, items in (("add", added), ("remove", removed)):
+                if items:
+                    failures += self._send(collection, verb, [_request(kind, item) for item in sorted(items)])
+            self._remember(name, kind, added, removed)
+        return failures
+
+    def _send(self, collection: Any, verb: str, requests: list[Any]) -> list[str]:
+        method = collection.add_items if verb == "add" else collection.remove_items
+        response = sdk_call(f"updating the collection {collection.name!r}", lambda: method(requests))
+        return [f"{collection.name}: {verb} {item}" for item in response.failed_items]
+
+    def _collection(self, name: str, kind: str) -> Any:
+        collections = self._load()
+        if (name, kind) not in collections:
+            from encord.orm.collection import ProjectCollectionType
+
+            with translated(f"creating the collection {name!r}"):  # not retried: a retry could make two
+                collections[(name, kind)] = self._project.create_collection(
+                    name, description="Managed by labelsync", collection_type=ProjectCollectionType(kind)
+                )
+        return collections[(name, kind)]
+
+    def _remember(self, name: str, kind: str, added: list[Any], removed: list[Any]) -> None:
+        for item in added:
+            if kind == FRAME:
+                self._index.data[item[0]][name].add(item[1])
+            else:
+                self._index.labels[item[0]][item[2]].add(name)
+        for item in removed:
+            if kind == FRAME:
+                self._index.data[item[0]][name].discard(item[1])
+            else:
+                self._index.labels[item[0]][item[2]].discard(name)
+
+
+def _items(row: LabelRow, unit: DataUnit) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
+    items: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
+    data_hash = row.key.data_hash
+    for name in row.tags:
+        items[(name, FRAME)].update((data_hash, frame) for frame in range(unit.frames))
+    for tag in row.frame_tags:
+        for start, end in tag.ranges:
+            items[(tag.name, FRAME)].update((data_hash, frame) for frame in range(start, end + 1))
+    for label in row.labels:
+        for name in label.tags:
+            items[(name, LABEL)].add((data_hash, _label_frame(label), label.hash))
+    return items
+
+
+def _request(kind: str, item: tuple[Any, ...]) -> Any:
+    from encord.orm.collection import ProjectDataCollectionItemRequest, ProjectLabelCollectionItemRequest
+
+    if kind == FRAME:
+        return ProjectDataCollectionItemRequest(data_uuid=item[0], frame=item[1])
+    return ProjectLabelCollectionItemRequest(data_uuid=item[0], frame=item[1], annotation_id=item[2])
