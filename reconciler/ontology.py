@@ -15,9 +15,6 @@ from typing import Any
 
 from reconciler.model import Shape
 
-ATTRIBUTE_KINDS = ("radio", "checklist", "text", "number")
-"""Encord calls number attributes "numeric"; they are "number" here."""
-
 
 @dataclass(frozen=True)
 class Option:
@@ -155,7 +152,7 @@ def _attribute_from(d: dict[str, Any]) -> Attribute:
     return Attribute(
         hash=d["featureNodeHash"],
         name=d["name"],
-        kind="number" if d["type"] in ("number", "numeric") else d["type"],
+        kind="number" if d["type"] in ("number", "numeric") else d["type"],  # Encord says "numeric"
         required=bool(d.get("required", False)),
         dynamic=bool(d.get("dynamic", False)),
         options=tuple(_option_from(o) for o in d.get("options", [])),

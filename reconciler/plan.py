@@ -7,7 +7,7 @@ reviewer reads); the display fields are for people only and apply never reads th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -135,7 +135,6 @@ class Plan:
     warnings: tuple[str, ...] = ()
     created_at: str = ""
     format_version: str = FORMAT_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> Summary:

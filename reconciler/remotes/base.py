@@ -18,12 +18,6 @@ class Listing:
     data_units: tuple[DataUnit, ...]
     rows: dict[RowKey, RowListing] = field(default_factory=dict)
 
-    def by_title(self) -> dict[str, list[DataUnit]]:
-        titles: dict[str, list[DataUnit]] = {}
-        for unit in self.data_units:
-            titles.setdefault(unit.title, []).append(unit)
-        return titles
-
     def by_hash(self) -> dict[str, DataUnit]:
         return {unit.hash: unit for unit in self.data_units}
 

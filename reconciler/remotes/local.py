@@ -22,11 +22,11 @@ from typing import Any
 from reconciler.canonical import row_fingerprint
 from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
 from reconciler.errors import RemoteError
-from reconciler.identity import label_hash as derive_hash
-from reconciler.model import DataType, DataUnit, FrameTag, LabelRow, RowKey, RowListing
+from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
 from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_from_row
+from reconciler.remotes.manifest import derived_hash
 
 TAGS_KEY = "labelsync_tags"
 """The one key `local export` adds to Encord's label-row dict: the row's tags, which Encord keeps in
@@ -181,7 +181,7 @@ class LocalProject:
         base = stored or empty_row_dict(
             data_unit_from_row(unit_row),
             key.branch,
-            derive_hash(key.data_hash, key.branch, "label-row"),
+            derived_hash(f"label-row/{key.data_hash}/{key.branch}"),
             json.loads(str(unit_row[7] or "null")),
         )
         encoded = encode_row(row, self._ontology, base, now=now)
@@ -296,7 +296,3 @@ def create_project(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def data_unit_type(value: str) -> DataType:
-    return DataType(value.lower().replace("image_group", "img_group"))
