@@ -19,6 +19,28 @@ def domain_of(settings: Mapping[str, Any]) -> str:
     return DOMAINS.get(domain, domain).rstrip("/")
 
 
+_REQUEST_SETTINGS = {  # name: (minimum, whole numbers only, what is expected)
+    "max_retries": (0, True, "a whole number of retries, 0 or more"),
+    "backoff_factor": (0, False, "a number of seconds, 0 or more"),
+    "read_timeout": (1, True, "a whole number of seconds, 1 or more"),
+    "write_timeout": (1, True, "a whole number of seconds, 1 or more"),
+}
+
+
+def request_settings(settings: Mapping[str, Any]) -> dict[str, float]:
+    """The SDK's request settings given in `remote:`, checked: the SDK takes anything and fails late,
+    on the first request, with a message that does not name the setting."""
+    checked: dict[str, float] = {}
+    for name, (minimum, whole, expected) in _REQUEST_SETTINGS.items():
+        value = settings.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value < minimum:
+            raise ConfigError(f"remote.{name}: expected {expected}, not {value!r}")
+        checked[name] = value
+    return checked
+
+
 def connect(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Any:
     """An authenticated `EncordUserClient`, or a ConfigError/RemoteError that says what to fix."""
     from encord.http.constants import RequestsSettings
@@ -26,13 +48,7 @@ def connect(settings: Mapping[str, Any], environ: Mapping[str, str] | None = Non
 
     env = os.environ if environ is None else environ
     domain = domain_of(settings)
-    requests = RequestsSettings(
-        **{
-            k: settings[k]
-            for k in ("max_retries", "backoff_factor", "read_timeout", "write_timeout")
-            if k in settings
-        }
-    )
+    requests = RequestsSettings(**request_settings(settings))  # type: ignore[arg-type]
     token_env = settings.get("token_env")
     key_env = str(settings.get("key_env", "ENCORD_SSH_KEY"))
     key_file_env = str(settings.get("key_file_env", "ENCORD_SSH_KEY_FILE"))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 from reconciler.errors import RemoteError
 
 T = TypeVar("T")
+
+DEFAULT_BACKOFF = 1.5
+"""Seconds: the SDK's default backoff factor, used for labelsync's own retries unless configured."""
 
 
 class RetryableRemoteError(RemoteError):
@@ -43,37 +47,72 @@ def translated(where: str) -> Iterator[None]:
         raise RejectedError(f"payload too large while {where}: {_message(exc)}") from None
     except (ex.InvalidArgumentsError, ex.CorruptedLabelError, ex.AnswerDictionaryError, ex.LabelRowError) as exc:
         raise RejectedError(f"Encord rejected the request while {where}: {_message(exc)}") from None
-    except (ex.GenericServerError, ex.UnknownException, ex.RequestException, ex.TimeOutError) as exc:
-        raise RetryableRemoteError(f"Encord failed while {where}: {_message(exc)}") from None
+    except (ex.GenericServerError, ex.UnknownException):
+        # The SDK's own text for these says nothing useful ("an error of type `None` ... upgrade the SDK").
+        raise RetryableRemoteError(f"Encord answered with a server error while {where}") from None
+    except (ex.RequestException, ex.TimeOutError) as exc:
+        raise RetryableRemoteError(_network_message(exc, where)) from None
     except ex.EncordException as exc:
         raise RemoteError(f"Encord error while {where}: {_message(exc)}") from None
     except OSError as exc:
-        raise RetryableRemoteError(f"cannot reach Encord while {where}: {exc}") from None
+        raise RetryableRemoteError(f"cannot reach Encord while {where}: {exc.strerror or exc}") from None
 
 
-def with_retries(call: Callable[[], T], attempts: int = 4, sleep: Callable[[float], None] | None = None) -> T:
-    """Call again after a RetryableRemoteError (the SDK's own retries already ran), with backoff."""
-    import time
+@dataclass(frozen=True)
+class Retries:
+    """labelsync's own retries of a call that still failed after the SDK's retries: `attempts` in all,
+    waiting the server's Retry-After or `backoff * 2**n` seconds (capped at 30) between them. The
+    remote's `backoff_factor` setting paces them as it paces the SDK's."""
 
-    pause = sleep or time.sleep
-    for attempt in range(attempts):
-        try:
-            return call()
-        except RetryableRemoteError as exc:
-            if attempt == attempts - 1:
-                raise
-            pause(exc.retry_after if exc.retry_after else min(2.0**attempt, 30.0))
-    raise AssertionError("unreachable")
+    attempts: int = 4
+    backoff: float = DEFAULT_BACKOFF
+    sleep: Callable[[float], None] | None = None
+
+    def call(self, call: Callable[[], T]) -> T:
+        """Call again after a RetryableRemoteError."""
+        import time
+
+        pause = self.sleep or time.sleep
+        for attempt in range(self.attempts):
+            try:
+                return call()
+            except RetryableRemoteError as exc:
+                if attempt == self.attempts - 1:
+                    raise
+                pause(exc.retry_after if exc.retry_after else min(self.backoff * 2.0**attempt, 30.0))
+        raise AssertionError("unreachable")
+
+    def sdk_call(self, where: str, call: Callable[[], T]) -> T:
+        """One SDK call: its exceptions translated, rate limits and server errors retried."""
+
+        def attempt() -> T:
+            with translated(where):
+                return call()
+
+        return self.call(attempt)
 
 
-def sdk_call(where: str, call: Callable[[], T]) -> T:
-    """One SDK call: its exceptions translated, rate limits and server errors retried."""
-
-    def attempt() -> T:
-        with translated(where):
-            return call()
-
-    return with_retries(attempt)
+def _network_message(exc: BaseException, where: str) -> str:
+    """What went wrong on the wire, from the exception's causes (the SDK's own text is a URL)."""
+    text = _message(exc)
+    if text.startswith("Error parsing JSON response"):
+        return f"Encord answered with an error page instead of JSON while {where}"
+    causes: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 20:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    refused = [
+        c.strerror for c in causes if isinstance(c, OSError) and not isinstance(c, TimeoutError) and c.strerror
+    ]
+    if refused:
+        return f"cannot reach Encord while {where}: {refused[-1]}"
+    if any(isinstance(c, TimeoutError) for c in causes):
+        return (
+            f"Encord did not answer in time while {where} "
+            "(see remote.read_timeout and remote.write_timeout in labelsync.yaml)"
+        )
+    return f"Encord failed while {where}: {text}"
 
 
 def _message(exc: BaseException) -> str:

@@ -2,15 +2,21 @@
 
 Reading: the listing is one request per branch; rows are initialised in bundles (one request per
 bundle); a data unit with no label row yet counts as empty and is not created by a plan.
-Writing, per bundle: re-fetch the rows (creating missing ones), skip any whose fingerprint is not
-the plan's, replace the labels of the live `LabelRowV2`s keeping their identity, save them in one
-request, then update tag collections. When the server rejects the bundle, find out which rows
-landed (by fetching them again), split the rest in halves and try again, down to single rows, so
-one bad row never blocks the others and every row's fate is known.
+Writing, per bundle: fetch the rows unless `fetch` read them moments ago (apply fetches each bundle
+right before writing it: one fetch per bundle, not two), creating missing ones; skip any whose
+fingerprint is not the plan's, replace the labels of the live `LabelRowV2`s keeping their identity,
+save them in one request, then update tag collections. When the server rejects the bundle, find out
+which rows landed (by fetching them again), split the rest in halves and try again, down to single
+rows, so one bad row never blocks the others and every row's fate is known.
+
+Encord's save has no version check: an edit that lands between that last fetch and the save is
+overwritten. Fetching right before saving keeps that window to the time it takes to encode a bundle.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,11 +26,14 @@ from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
-from reconciler.remotes.encord.client import connect, domain_of, get_project
-from reconciler.remotes.encord.errors import RejectedError, sdk_call, translated
+from reconciler.remotes.encord.client import connect, domain_of, get_project, request_settings
+from reconciler.remotes.encord.errors import DEFAULT_BACKOFF, RejectedError, Retries, translated
 from reconciler.remotes.encord.tags import CollectionTags
 
 _DATA_TYPES = {"image": DataType.IMAGE, "video": DataType.VIDEO, "img_group": DataType.IMAGE_GROUP}
+
+REFETCH_AFTER = 60.0
+"""Seconds: a row read by `fetch` longer ago than this is read again before it is written."""
 
 
 class EncordProject:
@@ -37,9 +46,13 @@ class EncordProject:
         self._project = get_project(client, self.project_hash, self.domain)
         with translated("reading the project's ontology"):
             self._ontology = Ontology.from_editor_dict(self._project.ontology_structure.to_dict())
+        backoff = request_settings(settings).get("backoff_factor", DEFAULT_BACKOFF)
+        self._retries = Retries(backoff=float(backoff))
         self._rows: dict[RowKey, Any] = {}
+        self._fetched: dict[RowKey, float] = {}
+        """Rows whose live `LabelRowV2` holds the server's row as read at this time.monotonic()."""
         self._units: dict[str, DataUnit] = {}
-        self._tags = CollectionTags(self._project)
+        self._tags = CollectionTags(self._project, self._retries)
 
     @property
     def description(self) -> str:
@@ -51,7 +64,7 @@ class EncordProject:
     def list_rows(self, branches: frozenset[str]) -> Listing:
         listed: dict[RowKey, RowListing] = {}
         for branch in sorted(branches):
-            rows: list[Any] = sdk_call(
+            rows: list[Any] = self._retries.sdk_call(
                 f"listing the label rows of branch {branch}",
                 lambda b=branch: self._project.list_label_rows_v2(branch_name=b),  # type: ignore[misc]
             )
@@ -59,6 +72,7 @@ class EncordProject:
                 unit = self._units.setdefault(row.data_hash, _data_unit(row))
                 key = RowKey(row.data_hash, branch)
                 self._rows[key] = row
+                self._fetched.pop(key, None)
                 if row.label_hash is not None:
                     listed[key] = RowListing(key, unit, row.label_hash, None)
         return Listing(tuple(sorted(self._units.values(), key=lambda u: u.title)), listed)
@@ -80,12 +94,13 @@ class EncordProject:
 
     def _write(self, writes: list[RowWrite], results: dict[RowKey, RowResult]) -> None:
         keys = [w.row.key for w in writes]
-        self._initialise(keys)  # creates rows that do not exist yet: only apply gets here
+        self._initialise(self._not_just_read(keys))  # creates rows that do not exist yet: only apply gets here
         current = {key: self._decode(key) for key in keys}
         ready = []
         for write in writes:
-            if row_fingerprint(current[write.row.key]) != write.expected:
-                results[write.row.key] = RowResult(write.row.key, WriteStatus.STALE, "changed since the plan")
+            key = write.row.key
+            if row_fingerprint(current[key]) != write.expected:
+                results[key] = RowResult(key, WriteStatus.STALE, f"{self._title(key)} was edited after the plan")
             else:
                 ready.append(write)
         if not ready:
@@ -96,10 +111,7 @@ class EncordProject:
             self._recover(ready, exc, results)
             return
         for write in ready:
-            failures = self._tags.update(current[write.row.key], write.row, self._units[write.row.key.data_hash])
-            status = WriteStatus.FAILED if failures else WriteStatus.WRITTEN
-            message = f"labels saved, but tag items failed: {'; '.join(failures)}" if failures else ""
-            results[write.row.key] = RowResult(write.row.key, status, message)
+            results[write.row.key] = self._finish(write, current[write.row.key])
 
     def _recover(self, ready: list[RowWrite], error: RemoteError, results: dict[RowKey, RowResult]) -> None:
         """After a failed save: which rows landed anyway, and what to do with the others."""
@@ -108,8 +120,7 @@ class EncordProject:
         for write in ready:
             landed = self._decode(write.row.key)
             if row_fingerprint(_labels_only(landed)) == row_fingerprint(_labels_only(write.row)):
-                self._tags.update(landed, write.row, self._units[write.row.key.data_hash])
-                results[write.row.key] = RowResult(write.row.key, WriteStatus.WRITTEN)
+                results[write.row.key] = self._finish(write, landed)
             else:
                 rest.append(write)
         if len(rest) > 1 and isinstance(error, RejectedError):
@@ -118,11 +129,25 @@ class EncordProject:
             self._write(rest[middle:], results)
             return
         for write in rest:
-            results[write.row.key] = RowResult(write.row.key, WriteStatus.FAILED, str(error))
+            key = write.row.key
+            results[key] = RowResult(key, WriteStatus.FAILED, f"{self._title(key)} was not written: {error}")
+
+    def _finish(self, write: RowWrite, before: LabelRow) -> RowResult:
+        """The labels of `write` are saved: change its tags from `before`'s, and say how that went."""
+        key = write.row.key
+        try:
+            failures = self._tags.update(before, write.row, self._units[key.data_hash])
+        except RemoteError as exc:
+            failures = [str(exc)]
+        if failures:
+            message = f"{self._title(key)}: labels saved, but tag changes failed: {'; '.join(failures)}"
+            return RowResult(key, WriteStatus.FAILED, message)
+        return RowResult(key, WriteStatus.WRITTEN)
 
     def _save(self, writes: list[RowWrite]) -> None:
         for write in writes:
             live = self._row(write.row.key)
+            self._fetched.pop(write.row.key, None)  # the live row is about to hold what we send
             with translated(f"preparing {live.data_title}"):
                 base = live.to_encord_dict()
                 live.from_labels_dict(encode_row(write.row, self._ontology, base), preserve_identity=True)
@@ -132,7 +157,7 @@ class EncordProject:
                 for write in writes:
                     self._row(write.row.key).save(bundle=bundle)
 
-        sdk_call(f"saving {len(writes)} label rows", save)
+        self._retries.sdk_call(f"saving {_rows(len(writes))}", save)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -144,21 +169,45 @@ class EncordProject:
         return self._rows[key]
 
     def _initialise(self, keys: Sequence[RowKey]) -> None:
-        if not keys:
-            return
+        """Read these rows, creating those that do not exist yet: existing rows in one bundle, rows to
+        create in one bundle per branch. The SDK sends a bundle's creations with the first row's branch
+        and matches the answers by data hash, so rows of two branches in one bundle would be created
+        on one branch, and two rows of one data unit would meet."""
+        groups: dict[str | None, list[RowKey]] = {}
+        for key in keys:
+            groups.setdefault(None if self._row(key).label_hash else key.branch, []).append(key)
+        for group in groups.values():
 
-        def initialise() -> None:
-            with self._project.create_bundle(len(keys)) as bundle:
-                for key in keys:
-                    self._row(key).initialise_labels(bundle=bundle, overwrite=True)
+            def initialise(group: list[RowKey] = group) -> None:
+                with self._project.create_bundle(len(group)) as bundle:
+                    for key in group:
+                        self._row(key).initialise_labels(bundle=bundle, overwrite=True)
 
-        sdk_call(f"fetching {len(keys)} label rows", initialise)
+            for key in group:
+                self._fetched.pop(key, None)
+            self._retries.sdk_call(f"fetching {_rows(len(group))}", initialise)
+            now = time.monotonic()
+            self._fetched.update(dict.fromkeys(group, now))
+
+    def _not_just_read(self, keys: Sequence[RowKey]) -> list[RowKey]:
+        """The keys whose live row is not the server's row as `fetch` read it moments ago."""
+        now = time.monotonic()
+        return [key for key in keys if now - self._fetched.get(key, -math.inf) >= REFETCH_AFTER]
+
+    def _title(self, key: RowKey) -> str:
+        unit = self._units.get(key.data_hash)
+        title = unit.title if unit else key.data_hash
+        return title if key.branch == "main" else f"{title} @ {key.branch}"
 
     def _decode(self, key: RowKey) -> LabelRow:
         live = self._row(key)
         with translated(f"reading {live.data_title}"):
             stored = live.to_encord_dict()
         return self._tags.with_tags(decode_row(stored, self._ontology, key.branch), self._units[key.data_hash])
+
+
+def _rows(count: int) -> str:
+    return f"{count} label row{'s' if count != 1 else ''}"
 
 
 def _labels_only(row: LabelRow) -> LabelRow:

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.errors import RemoteError
 from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, frames_to_ranges
-from reconciler.remotes.encord.errors import sdk_call, translated
+from reconciler.remotes.encord.errors import Retries, translated
 
 FRAME, LABEL = "FRAME", "LABEL"
 
@@ -31,8 +32,9 @@ def _label_frame(label: Label) -> int:
 
 
 class CollectionTags:
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Any, retries: Retries) -> None:
         self._project = project
+        self._retries = retries
         self._collections: dict[tuple[str, str], Any] | None = None
         self._index = TagIndex()
 
@@ -83,6 +85,11 @@ class CollectionTags:
     def update(self, before: LabelRow, after: LabelRow, unit: DataUnit) -> list[str]:
         """Add and remove collection items so `before`'s tags become `after`'s. Returns failures."""
         if after.key.branch != "main":
+            if _items(after, unit):
+                return [
+                    f"tags on branch {after.key.branch} cannot be stored: Encord's collections tag data units "
+                    "and labels of the main branch only (tag the main branch's label file instead)"
+                ]
             return []
         changes: dict[tuple[str, str], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = defaultdict(
             lambda: ([], [])
@@ -105,7 +112,7 @@ class CollectionTags:
 
     def _send(self, collection: Any, verb: str, requests: list[Any]) -> list[str]:
         method = collection.add_items if verb == "add" else collection.remove_items
-        response = sdk_call(f"updating the collection {collection.name!r}", lambda: method(requests))
+        response = self._retries.sdk_call(f"updating the collection {collection.name!r}", lambda: method(requests))
         return [f"{collection.name}: {verb} {item}" for item in response.failed_items]
 
     def _collection(self, name: str, kind: str) -> Any:
@@ -113,10 +120,16 @@ class CollectionTags:
         if (name, kind) not in collections:
             from encord.orm.collection import ProjectCollectionType
 
-            with translated(f"creating the collection {name!r}"):  # not retried: a retry could make two
-                collections[(name, kind)] = self._project.create_collection(
-                    name, description="Managed by labelsync", collection_type=ProjectCollectionType(kind)
-                )
+            try:
+                with translated(f"creating the collection {name!r}"):  # not retried: a retry could make two
+                    collections[(name, kind)] = self._project.create_collection(
+                        name, description="Managed by labelsync", collection_type=ProjectCollectionType(kind)
+                    )
+            except RemoteError:
+                # It may exist anyway (its POST landed, the GET after it failed): list the collections
+                # again before creating it again, or a second collection with the same name appears.
+                self._collections, self._index = None, TagIndex()
+                raise
         return collections[(name, kind)]
 
     def _remember(self, name: str, kind: str, added: list[Any], removed: list[Any]) -> None:
