@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from reconciler.desired.label_file import LabelFile
 from reconciler.desired.loading import DesiredState
 from reconciler.diff import diff_row
-from reconciler.model import LabelRow, RowKey
+from reconciler.model import LabelRow
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan, RowPlan
 from reconciler.remotes.base import Listing, Remote
@@ -64,9 +64,8 @@ def make_plan(
         if progress:
             progress(min(start + bundle_size, len(to_fetch)), len(to_fetch))
 
-    managed = desired.keys
-    branches = {k.branch for k in managed} or {"main"}
-    unmanaged = sum(1 for unit in listing.data_units for b in branches if RowKey(unit.hash, b) not in managed)
+    managed = {key.data_hash for key in desired.keys}
+    unmanaged = sum(1 for unit in listing.data_units if unit.hash not in managed)
     return Plan(
         remote=remote.description,
         ontology=ontology.fingerprint,

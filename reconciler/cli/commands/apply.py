@@ -62,9 +62,12 @@ def apply(
     for stale in report.stale:
         say(f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.")
     for failed in report.failed:
-        say(f"failed: {failed.key}: {failed.message}")
+        say(f"failed: {failed.message}")
     if report.failed:
-        raise LabelsyncError(f"{len(report.failed)} row(s) failed; run apply again to retry them")
+        raise LabelsyncError(
+            f"{plural(len(report.failed), 'label row')} could not be written: fix what the messages above say "
+            "if they name a problem in the files, then run apply again (rows already written stay written)"
+        )
     if report.stale:
         raise StaleRows(f"{len(report.stale)} row(s) changed on the remote after the plan and were skipped")
 

@@ -64,7 +64,9 @@ class Retries:
     waiting the server's Retry-After or `backoff * 2**n` seconds (capped at 30) between them. The
     remote's `backoff_factor` setting paces them as it paces the SDK's."""
 
-    attempts: int = 4
+    attempts: int = 2
+    """The SDK already retried (4 attempts): one more round covers envelope rate limits, which it does
+    not retry, without multiplying a persistent outage's cost."""
     backoff: float = DEFAULT_BACKOFF
     sleep: Callable[[float], None] | None = None
 
