@@ -366,7 +366,6 @@ def test_a_rate_limit_beyond_every_retry_names_the_rows_not_written(encord_ws: W
     assert "Apply complete: 0 label rows written (0 added, 0 changed, 0 deleted, 0 tag changes), 8 failed" in (
         result.stdout
     )
-    units = encord_ws.data_units()
     assert sorted(failed_lines(result)) == sorted(
         f"failed: {title} was not written: rate limited while saving 8 label rows"
         for title in TITLES
