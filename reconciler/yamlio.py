@@ -26,8 +26,17 @@ class YamlSyntaxError(ValueError):
         self.line = line
 
 
+_DOCUMENT_MARK = re.compile(r"(?m)^---(?=\s|$)")
+_CONTENT = re.compile(r"(?m)^[ \t]*[^#\s-]")
+
+
 def load(text: str) -> Any:
     """Parse one YAML document. Raises YamlSyntaxError with the line of the problem."""
+    content = _CONTENT.search(text)
+    second = _DOCUMENT_MARK.search(text, content.start()) if content else None
+    if second:
+        line = text.count("\n", 0, second.start()) + 1
+        raise YamlSyntaxError("a second YAML document starts here: keep one document per file", line)
     try:
         return fast_yaml.safe_load(text)
     except ValueError as exc:

@@ -700,3 +700,14 @@ def test_entry_point_runs_plan(workspace: Workspace, module: bool) -> None:
     assert result.exit_code == 2, result.output
     assert EXAMPLE_PLAN in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_second_yaml_document_in_a_label_file_is_an_error(workspace: Workspace) -> None:
+    path = workspace.path("labels/images/cherry_001.jpg.yaml")
+    path.write_text(path.read_text(encoding="utf-8") + "---\ndata: cherry_001.jpg\n", encoding="utf-8")
+    before = workspace.dump()
+    result = workspace.run("plan")
+    assert result.exit_code == 1
+    line = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"labels/images/cherry_001.jpg.yaml:{line}: a second YAML document starts here" in result.stderr
+    assert workspace.dump() == before
