@@ -367,8 +367,7 @@ def test_a_rate_limit_beyond_every_retry_names_the_rows_not_written(encord_ws: W
         result.stdout
     )
     assert sorted(failed_lines(result)) == sorted(
-        f"failed: {title} was not written: rate limited while saving 8 label rows"
-        for title in TITLES
+        f"failed: {title} was not written: rate limited while saving 8 label rows" for title in TITLES
     )
     assert "error: 8 label rows could not be written" in result.stderr
     assert srv.count("labelrow.POST") == 2  # labelsync tries once more after the SDK gives up
@@ -808,8 +807,9 @@ def test_plan_warns_when_the_ontology_copy_differs_from_the_projects(applied: Wo
 
 
 def test_a_collection_created_despite_an_error_is_not_created_twice(applied: Workspace) -> None:
-    """create_collection is a POST then a GET; when the GET fails the collection exists anyway. The
-    row is reported (labels saved, tags not), the next row finds the collection, a re-run converges."""
+    """create_collection is a POST then a GET; when the GET fails the collection exists anyway. The rows
+    whose tags went into it are reported (labels saved, tags not); a re-run finds the collection by
+    listing, adds the items, and converges with one collection of that name."""
     srv = server(applied)
     for path in (CHERRY, PERSIMMON):
         applied.edit_label_file(path, lambda d: d.update(tags=[*d.get("tags", []), "sunny"]))
@@ -820,17 +820,16 @@ def test_a_collection_created_despite_an_error_is_not_created_twice(applied: Wor
     srv.faults.add(Fault.after("POST /v2/public/active/*/collections", fail_the_get_after_creating))
     result = apply(applied)
     assert result.exit_code == 1, result.output
-    assert "Apply complete: 1 label row written" in result.stdout
-    (failed,) = failed_lines(result)
-    assert "cherry_001.jpg: labels saved, but tag changes failed: Encord answered with a server error while " in (
-        failed
-    )
-    assert [c["name"] for c in srv.collections(project(applied))].count("sunny") == 1
-    assert applied.row("persimmon_004.jpg").tags == ("sunny",)
+    assert "Apply complete: 0 label rows written" in result.stdout
+    assert "2 failed" in result.stdout
+    for title, line in zip(("cherry_001.jpg", "persimmon_004.jpg"), sorted(failed_lines(result)), strict=True):
+        assert f"{title}: labels saved, but tag changes failed: Encord answered with a server error while " in line
+    srv.faults.clear()
 
     again = apply(applied)
     assert again.exit_code == 0, again.output
-    assert "Apply complete: 1 label row written (0 added, 0 changed, 0 deleted, 1 tag changes)" in again.stdout
+    assert "Apply complete: 2 label rows written (0 added, 0 changed, 0 deleted, 2 tag changes)" in again.stdout
     assert applied.row("cherry_001.jpg").tags == ("outdoor", "reviewed", "sunny")
+    assert applied.row("persimmon_004.jpg").tags == ("sunny",)
     assert [c["name"] for c in srv.collections(project(applied))].count("sunny") == 1
     assert_converged(applied)

@@ -110,19 +110,19 @@ class EncordProject:
         except RemoteError as exc:
             self._recover(ready, exc, results)
             return
-        for write in ready:
-            results[write.row.key] = self._finish(write, current[write.row.key])
+        results.update(self._finish([(write, current[write.row.key]) for write in ready]))
 
     def _recover(self, ready: list[RowWrite], error: RemoteError, results: dict[RowKey, RowResult]) -> None:
         """After a failed save: which rows landed anyway, and what to do with the others."""
         self._initialise([w.row.key for w in ready])
-        rest = []
+        rest, landed = [], []
         for write in ready:
-            landed = self._decode(write.row.key)
-            if row_fingerprint(_labels_only(landed)) == row_fingerprint(_labels_only(write.row)):
-                results[write.row.key] = self._finish(write, landed)
+            now = self._decode(write.row.key)
+            if row_fingerprint(_labels_only(now)) == row_fingerprint(_labels_only(write.row)):
+                landed.append((write, now))
             else:
                 rest.append(write)
+        results.update(self._finish(landed))
         if len(rest) > 1 and isinstance(error, RejectedError):
             middle = len(rest) // 2
             self._write(rest[:middle], results)
@@ -132,17 +132,18 @@ class EncordProject:
             key = write.row.key
             results[key] = RowResult(key, WriteStatus.FAILED, f"{self._title(key)} was not written: {error}")
 
-    def _finish(self, write: RowWrite, before: LabelRow) -> RowResult:
-        """The labels of `write` are saved: change its tags from `before`'s, and say how that went."""
-        key = write.row.key
-        try:
-            failures = self._tags.update(before, write.row, self._units[key.data_hash])
-        except RemoteError as exc:
-            failures = [str(exc)]
-        if failures:
-            message = f"{self._title(key)}: labels saved, but tag changes failed: {'; '.join(failures)}"
-            return RowResult(key, WriteStatus.FAILED, message)
-        return RowResult(key, WriteStatus.WRITTEN)
+    def _finish(self, saved: list[tuple[RowWrite, LabelRow]]) -> dict[RowKey, RowResult]:
+        """The labels of these writes are saved: change their tags from the rows' before, in bulk."""
+        failures = self._tags.update([(before, w.row, self._units[w.row.key.data_hash]) for w, before in saved])
+        results = {}
+        for write, _ in saved:
+            key = write.row.key
+            if failures.get(key):
+                message = f"{self._title(key)}: labels saved, but tag changes failed: {'; '.join(failures[key])}"
+                results[key] = RowResult(key, WriteStatus.FAILED, message)
+            else:
+                results[key] = RowResult(key, WriteStatus.WRITTEN)
+        return results
 
     def _save(self, writes: list[RowWrite]) -> None:
         for write in writes:

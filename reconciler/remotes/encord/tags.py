@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import RemoteError
-from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, frames_to_ranges
+from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, RowKey, frames_to_ranges
 from reconciler.remotes.encord.errors import Retries, translated
 
 FRAME, LABEL = "FRAME", "LABEL"
+
+Item = tuple[Any, ...]
+"""A collection item: (data hash, frame) in a FRAME collection, (data hash, frame, label hash) in LABEL."""
 
 
 @dataclass
@@ -82,38 +85,52 @@ class CollectionTags:
             frame_tags=tuple(frame_tags),
         )
 
-    def update(self, before: LabelRow, after: LabelRow, unit: DataUnit) -> list[str]:
-        """Add and remove collection items so `before`'s tags become `after`'s. Returns failures."""
-        if after.key.branch != "main":
-            if _items(after, unit):
-                return [
-                    f"tags on branch {after.key.branch} cannot be stored: Encord's collections tag data units "
-                    "and labels of the main branch only (tag the main branch's label file instead)"
-                ]
-            return []
-        changes: dict[tuple[str, str], tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = defaultdict(
-            lambda: ([], [])
-        )
-        old_items, new_items = _items(before, unit), _items(after, unit)
-        for key, new in new_items.items():
-            changes[key][0].extend(new - old_items.get(key, set()))
-        for key, old in old_items.items():
-            changes[key][1].extend(old - new_items.get(key, set()))
-        failures: list[str] = []
+    def update(self, rows: list[tuple[LabelRow, LabelRow, DataUnit]]) -> dict[RowKey, list[str]]:
+        """Add and remove collection items so each `before`'s tags become its `after`'s: one request
+        per collection and direction for all the rows together. Returns failures by row."""
+        failures: dict[RowKey, list[str]] = defaultdict(list)
+        changes: dict[tuple[str, str], tuple[set[Item], set[Item]]] = defaultdict(lambda: (set(), set()))
+        for before, after, unit in rows:
+            new_items = _items(after, unit)
+            if after.key.branch != "main":
+                if new_items:
+                    failures[after.key].append(
+                        f"tags on branch {after.key.branch} cannot be stored: Encord's collections tag data "
+                        "units and labels of the main branch only (tag the main branch's label file instead)"
+                    )
+                continue
+            old_items = _items(before, unit)
+            for key in old_items.keys() | new_items.keys():
+                changes[key][0].update(new_items.get(key, set()) - old_items.get(key, set()))
+                changes[key][1].update(old_items.get(key, set()) - new_items.get(key, set()))
         for (name, kind), (added, removed) in sorted(changes.items()):
             if not added and not removed:
                 continue
-            collection = self._collection(name, kind)
-            for verb, items in (("add", added), ("remove", removed)):
-                if items:
-                    failures += self._send(collection, verb, [_request(kind, item) for item in sorted(items)])
+            try:
+                collection = self._collection(name, kind)
+                for verb, items in (("add", added), ("remove", removed)):
+                    if items:
+                        for item, problem in self._send(collection, verb, kind, sorted(items)):
+                            failures[RowKey(item[0])].append(problem)
+            except RemoteError as exc:
+                for item in added | removed:
+                    failures[RowKey(item[0])].append(str(exc))
+                continue
             self._remember(name, kind, added, removed)
-        return failures
+        return {key: sorted(set(problems)) for key, problems in failures.items()}
 
-    def _send(self, collection: Any, verb: str, requests: list[Any]) -> list[str]:
+    def _send(self, collection: Any, verb: str, kind: str, items: list[Item]) -> list[tuple[Item, str]]:
+        """Send one bulk request; the items that failed, each with why."""
+        requests = [_request(kind, item) for item in items]
         method = collection.add_items if verb == "add" else collection.remove_items
         response = self._retries.sdk_call(f"updating the collection {collection.name!r}", lambda: method(requests))
-        return [f"{collection.name}: {verb} {item}" for item in response.failed_items]
+        failed = []
+        for request in response.failed_items:
+            item = next(
+                (i for i, r in zip(items, requests, strict=True) if r == request), (str(request.data_uuid),)
+            )
+            failed.append((item, f"{collection.name}: could not {verb} {request}"))
+        return failed
 
     def _collection(self, name: str, kind: str) -> Any:
         collections = self._load()
@@ -132,7 +149,7 @@ class CollectionTags:
                 raise
         return collections[(name, kind)]
 
-    def _remember(self, name: str, kind: str, added: list[Any], removed: list[Any]) -> None:
+    def _remember(self, name: str, kind: str, added: set[Item], removed: set[Item]) -> None:
         for item in added:
             if kind == FRAME:
                 self._index.data[item[0]][name].add(item[1])
@@ -145,8 +162,8 @@ class CollectionTags:
                 self._index.labels[item[0]][item[2]].discard(name)
 
 
-def _items(row: LabelRow, unit: DataUnit) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
-    items: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
+def _items(row: LabelRow, unit: DataUnit) -> dict[tuple[str, str], set[Item]]:
+    items: dict[tuple[str, str], set[Item]] = defaultdict(set)
     data_hash = row.key.data_hash
     for name in row.tags:
         items[(name, FRAME)].update((data_hash, frame) for frame in range(unit.frames))
@@ -159,7 +176,7 @@ def _items(row: LabelRow, unit: DataUnit) -> dict[tuple[str, str], set[tuple[Any
     return items
 
 
-def _request(kind: str, item: tuple[Any, ...]) -> Any:
+def _request(kind: str, item: Item) -> Any:
     from encord.orm.collection import ProjectDataCollectionItemRequest, ProjectLabelCollectionItemRequest
 
     if kind == FRAME:
