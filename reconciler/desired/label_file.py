@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.desired.answers import AnswerParser, Answers
 from reconciler.desired.frames import format_range, parse_frame_key
-from reconciler.desired.geometry import GEOMETRY_FIELDS, GeometryParser
+from reconciler.desired.geometry import GEOMETRY_FIELDS, GeometryParser, keys_for
 from reconciler.diagnostics import FieldPath, Finding
 from reconciler.identity import label_hash
 from reconciler.model import (
@@ -28,7 +28,7 @@ from reconciler.model import (
     normalise_ranges,
     sorted_unique,
 )
-from reconciler.ontology import Ontology, suggest
+from reconciler.ontology import Attribute, ObjectClass, Ontology, suggest
 
 TOP_LEVEL_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
 OBJECT_KEYS = ("id", "class", "hash", "attributes", "dynamic", "tags", "frames", *GEOMETRY_FIELDS)
@@ -228,7 +228,7 @@ class _FileParser:
         )
 
     def _object_frames(
-        self, cls: Any, item: dict[str, Any], path: FieldPath
+        self, cls: ObjectClass, item: dict[str, Any], path: FieldPath
     ) -> tuple[tuple[int, Geometry], ...] | None:
         keys = [k for k in GEOMETRY_FIELDS if k in item]
         if "frames" in item:
@@ -251,7 +251,9 @@ class _FileParser:
         geometry = self.geometry.parse(cls, keys[0], item[keys[0]], (*path, keys[0]))
         return None if geometry is None else ((0, geometry),)
 
-    def _frames_map(self, cls: Any, value: Any, path: FieldPath) -> tuple[tuple[int, Geometry], ...] | None:
+    def _frames_map(
+        self, cls: ObjectClass, value: Any, path: FieldPath
+    ) -> tuple[tuple[int, Geometry], ...] | None:
         if not isinstance(value, dict) or not value:
             self.report(path, 'expected a mapping of frame (or range "4-9") to a geometry')
             return None
@@ -276,7 +278,7 @@ class _FileParser:
         return tuple(sorted(frames.items(), key=lambda kv: kv[0])) if ok else None
 
     def _dynamic(
-        self, scope: Any, value: Any, frames: set[int], path: FieldPath, owner: str
+        self, scope: tuple[Attribute, ...], value: Any, frames: set[int], path: FieldPath, owner: str
     ) -> tuple[DynamicAnswer, ...]:
         if value is None:
             return ()
@@ -415,7 +417,5 @@ def _sorted_answers(answers: Answers) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(dict(answers).items()))
 
 
-def _keys(cls: Any) -> list[str]:
-    from reconciler.desired.geometry import keys_for
-
+def _keys(cls: ObjectClass) -> list[str]:
     return [f"`{k}`" for k in keys_for(cls.shape)]
