@@ -252,12 +252,12 @@ def ontology() -> Ontology:
     return Ontology.from_editor_dict(EDITOR)
 
 
-def sdk_ontology() -> SdkOntology:
+def sdk_ontology(editor: dict[str, Any] | None = None) -> SdkOntology:
     """The SDK's ontology wrapper, offline: a label row only reads `.structure`."""
     epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
     orm = OrmOntology(
         title="test",
-        structure=OntologyStructure.from_dict(EDITOR),
+        structure=OntologyStructure.from_dict(editor or EDITOR),
         ontology_hash="onto0001",
         created_at=epoch,
         last_edited_at=epoch,
@@ -273,12 +273,15 @@ GROUP_IMAGES = [
 ]
 
 
-def sdk_label_row(data: DataUnit) -> LabelRowV2:
-    """An empty, offline SDK label row for a data unit, ready for `from_labels_dict`."""
+def sdk_label_row(
+    data: DataUnit, editor: dict[str, Any] | None = None, *, label_hash: str | None = None, branch: str = "main"
+) -> LabelRowV2:
+    """An empty, offline SDK label row for a data unit, ready for `from_labels_dict`
+    (the test ontology unless `editor`, an ontology structure, is given)."""
     metadata = LabelRowMetadata.from_dict(
         {
-            "label_hash": None,
-            "branch_name": "main",
+            "label_hash": label_hash,
+            "branch_name": branch,
             "data_hash": data.hash,
             "dataset_hash": "dataset1",
             "dataset_title": "dataset",
@@ -294,4 +297,4 @@ def sdk_label_row(data: DataUnit) -> LabelRowV2:
             "spaces": {},
         }
     )
-    return LabelRowV2(metadata, project_client=None, ontology=sdk_ontology())  # type: ignore[arg-type]
+    return LabelRowV2(metadata, project_client=None, ontology=sdk_ontology(editor))  # type: ignore[arg-type]

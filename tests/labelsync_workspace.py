@@ -290,6 +290,16 @@ class Workspace:
     def label_hash(self, title: str, label_id: str) -> str:
         return derive_label_hash(self.key(title).data_hash, "main", label_id)
 
+    def sdk_row(self, row: dict[str, Any]) -> Any:
+        """A label-row dict parsed by the official SDK offline (`LabelRowV2.from_labels_dict`)."""
+        from encord_fixtures import sdk_label_row
+
+        editor = json.loads(self.path("labels/ontology.json").read_text(encoding="utf-8"))
+        unit = self.data_units()[row["data_title"]]
+        parsed = sdk_label_row(unit, editor, label_hash=row["label_hash"], branch=row["branch_name"])
+        parsed.from_labels_dict(row)
+        return parsed
+
     def annotator_edit(self, title: str, change: Callable[[LabelRow], LabelRow]) -> None:
         """Someone edits the row in the remote's own editor: read it, change it, save it."""
         key = self.key(title)

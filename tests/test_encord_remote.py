@@ -13,7 +13,6 @@ drifted ontology copy.
 from __future__ import annotations
 
 import copy
-import datetime
 import json
 import os
 import socket
@@ -28,11 +27,6 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from encord.objects.ontology_labels_impl import LabelRowV2
-from encord.objects.ontology_structure import OntologyStructure
-from encord.ontology import Ontology as SdkOntology
-from encord.orm.label_row import LabelRowMetadata
-from encord.orm.ontology import Ontology as OrmOntology
 from fake_encord import FakeEncord, Fault, RequestRecord, generate_ssh_key
 from labelsync_workspace import EncordBackend, Result, Workspace, make_workspace
 
@@ -654,45 +648,6 @@ def test_an_apply_costs_one_fetch_and_one_save_per_bundle_of_changed_rows(applie
 # -- 10. every row labelsync writes is one the SDK reads -----------------------------------------------------
 
 
-def sdk_label_row(ws: Workspace, row: dict[str, Any]) -> LabelRowV2:
-    """An offline SDK label row (shared/encord-reference.md, "Building label rows offline")."""
-    editor = json.loads(ws.path("labels/ontology.json").read_text(encoding="utf-8"))
-    epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-    ontology = SdkOntology(
-        OrmOntology(
-            title="fruit",
-            structure=OntologyStructure.from_dict(editor),
-            ontology_hash="onto0001",
-            created_at=epoch,
-            last_edited_at=epoch,
-        ),
-        api_client=None,  # type: ignore[arg-type]
-    )
-    unit = ws.data_units()[row["data_title"]]
-    metadata = LabelRowMetadata.from_dict(
-        {
-            "label_hash": row["label_hash"],
-            "branch_name": row["branch_name"],
-            "data_hash": row["data_hash"],
-            "dataset_hash": row["dataset_hash"],
-            "dataset_title": row["dataset_title"],
-            "data_title": row["data_title"],
-            "data_type": row["data_type"].upper(),
-            "data_link": None,
-            "label_status": "LABELLED",
-            "number_of_frames": unit.frames,
-            "frames_per_second": unit.fps or None,
-            "duration": unit.frames / unit.fps if unit.fps else None,
-            "width": unit.width,
-            "height": unit.height,
-            "spaces": {},
-        }
-    )
-    sdk_row = LabelRowV2(metadata, project_client=None, ontology=ontology)  # type: ignore[arg-type]
-    sdk_row.from_labels_dict(row)
-    return sdk_row
-
-
 def test_every_row_written_parses_with_the_sdk_offline(applied: Workspace) -> None:
     ontology = Ontology.from_editor_dict(json.loads(applied.path("labels/ontology.json").read_text()))
     rows = [r.row for r in server(applied).store.rows(project(applied))]
@@ -700,7 +655,7 @@ def test_every_row_written_parses_with_the_sdk_offline(applied: Workspace) -> No
     for title in TITLES:
         row = stored(applied, title)
         assert row is not None and label_count(row), title
-        round_trip = sdk_label_row(applied, row).to_encord_dict()
+        round_trip = applied.sdk_row(row).to_encord_dict()
         assert decode_row(round_trip, ontology) == decode_row(row, ontology), title
 
 

@@ -6,7 +6,6 @@ These scenarios are about the SQLite file itself, so they run on the local backe
 
 from __future__ import annotations
 
-import datetime
 import json
 import sqlite3
 import time
@@ -16,11 +15,6 @@ from typing import Any
 import pytest
 import yaml
 from encord.objects.coordinates import BoundingBoxCoordinates
-from encord.objects.ontology_labels_impl import LabelRowV2
-from encord.objects.ontology_structure import OntologyStructure
-from encord.ontology import Ontology as SdkOntology
-from encord.orm.label_row import LabelRowMetadata
-from encord.orm.ontology import Ontology as OrmOntology
 from labelsync_workspace import Workspace
 
 DATABASE = ".labelsync/project.db"
@@ -42,47 +36,6 @@ def export(ws: Workspace) -> list[dict[str, Any]]:
     return rows
 
 
-def sdk_label_row(row: dict[str, Any], ws: Workspace) -> LabelRowV2:
-    """An offline SDK label row for an exported row (shared/encord-reference.md, "Building label rows offline")."""
-    editor = json.loads(ws.path("labels/ontology.json").read_text(encoding="utf-8"))
-    epoch = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-    ontology = SdkOntology(
-        OrmOntology(
-            title="fruit",
-            structure=OntologyStructure.from_dict(editor),
-            ontology_hash="onto0001",
-            created_at=epoch,
-            last_edited_at=epoch,
-        ),
-        api_client=None,  # type: ignore[arg-type]
-    )
-    units = yaml.safe_load(ws.path("labels/manifest.yaml").read_text(encoding="utf-8"))["data_units"]
-    (unit,) = [u for u in units if u["title"] == row["data_title"]]
-    frames, fps = unit.get("frames", 1), unit.get("fps")
-    metadata = LabelRowMetadata.from_dict(
-        {
-            "label_hash": row["label_hash"],
-            "branch_name": row["branch_name"],
-            "data_hash": row["data_hash"],
-            "dataset_hash": "dataset1",
-            "dataset_title": "dataset",
-            "data_title": row["data_title"],
-            "data_type": row["data_type"].upper(),
-            "data_link": None,
-            "label_status": "LABELLED",
-            "number_of_frames": frames,
-            "frames_per_second": fps,
-            "duration": frames / fps if fps else None,
-            "width": unit["width"],
-            "height": unit["height"],
-            "spaces": {},
-        }
-    )
-    sdk_row = LabelRowV2(metadata, project_client=None, ontology=ontology)  # type: ignore[arg-type]
-    sdk_row.from_labels_dict(row)
-    return sdk_row
-
-
 def declared(ws: Workspace) -> dict[str, tuple[int, int]]:
     """Data unit title -> (objects, classifications) its label file declares."""
     titles = {unit.hash: title for title, unit in ws.data_units().items()}
@@ -96,7 +49,7 @@ def declared(ws: Workspace) -> dict[str, tuple[int, int]]:
 
 
 def test_export_is_read_by_the_encord_sdk(applied: Workspace) -> None:
-    rows = {row["data_title"]: sdk_label_row(row, applied) for row in export(applied)}
+    rows = {row["data_title"]: applied.sdk_row(row) for row in export(applied)}
     counts = {
         title: (len(row.get_object_instances()), len(row.get_classification_instances()))
         for title, row in rows.items()

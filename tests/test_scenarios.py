@@ -709,5 +709,8 @@ def test_a_second_yaml_document_in_a_label_file_is_an_error(workspace: Workspace
     result = workspace.run("plan")
     assert result.exit_code == 1
     line = len(path.read_text(encoding="utf-8").splitlines()) - 1
-    assert f"labels/images/cherry_001.jpg.yaml:{line}: invalid YAML: a second YAML document starts here" in result.stderr
+    assert (
+        f"labels/images/cherry_001.jpg.yaml:{line}: invalid YAML: a second YAML document starts here"
+        in result.stderr
+    )
     assert workspace.dump() == before
