@@ -403,36 +403,12 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile:
             # A serial cold plan: with a worker pool, the parent's profile only shows it waiting.
             clear_cache(project)
-            bench.run(
-                "cProfile cold plan (serial)",
-                [
-                    args.python,
-                    str(Path(__file__).resolve().parent / "profile_plan.py"),
-                    "--serial",
-                    "--top",
-                    "25",
-                    "--",
-                    "plan",
-                ],
-                module=False,
-            )
-            log = Path(bench.runs[-1].log).read_text(encoding="utf-8", errors="replace")
-            print(log[log.find("\n== top") :])
-            print("Profile of a warm no-change plan (the cache the cold plan left):")
-            bench.run(
-                "cProfile warm plan",
-                [
-                    args.python,
-                    str(Path(__file__).resolve().parent / "profile_plan.py"),
-                    "--top",
-                    "25",
-                    "--",
-                    "plan",
-                ],
-                module=False,
-            )
-            log = Path(bench.runs[-1].log).read_text(encoding="utf-8", errors="replace")
-            print(log[log.find("\n== top") :])
+            profile = str(Path(__file__).resolve().parent / "profile_plan.py")
+            for name, extra in (("cProfile cold plan (serial)", ["--serial"]), ("cProfile warm plan", [])):
+                print(f"{name}:")
+                bench.run(name, [args.python, profile, *extra, "--top", "25", "--", "plan"], module=False)
+                log = Path(bench.runs[-1].log).read_text(encoding="utf-8", errors="replace")
+                print(log[log.find("\n== top") :])
 
         _table(figures, info)
         if args.json:
