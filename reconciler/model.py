@@ -9,7 +9,8 @@ serialise to the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -185,3 +186,25 @@ def normalise_ranges(ranges: Any) -> tuple[FrameRange, ...]:
 
 def frames_to_ranges(frames: Any) -> tuple[FrameRange, ...]:
     return normalise_ranges((f, f) for f in frames)
+
+
+def with_tags(
+    row: LabelRow,
+    tags: Iterable[str] = (),
+    frame_tags: Iterable[FrameTag] = (),
+    label_tags: Mapping[str, Iterable[str]] | None = None,
+) -> LabelRow:
+    """`row`'s labels with these tags (by label hash for label tags), in canonical order.
+
+    Remotes keep tags apart from labels; this puts them back together (or, with no tags, strips them).
+    """
+    by_label = label_tags or {}
+    return LabelRow(
+        key=row.key,
+        objects=tuple(replace(o, tags=sorted_unique(by_label.get(o.hash, ()))) for o in row.objects),
+        classifications=tuple(
+            replace(c, tags=sorted_unique(by_label.get(c.hash, ()))) for c in row.classifications
+        ),
+        tags=sorted_unique(tags),
+        frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
+    )

@@ -14,7 +14,6 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from reconciler.canonical import row_fingerprint
 from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
 from reconciler.errors import RemoteError
-from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing
+from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
 from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_from_row
@@ -156,7 +155,7 @@ class LocalProject:
             row = decode_row(stored, self._ontology, key.branch)
         except EncordFormatError as exc:
             raise RemoteError(f"label row {key} in {self.path} is unreadable: {exc}") from None
-        return _with_tags(row, *self._tags(key)), stored
+        return with_tags(row, *self._tags(key)), stored
 
     def _tags(self, key: RowKey) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
         data_tags: list[str] = []
@@ -195,20 +194,6 @@ class LocalProject:
         )
         self._db.execute("DELETE FROM tags WHERE data_hash = ? AND branch = ?", (key.data_hash, key.branch))
         self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
-
-
-def _with_tags(
-    row: LabelRow, data_tags: list[str], frame_tags: list[FrameTag], label_tags: dict[str, list[str]]
-) -> LabelRow:
-    return replace(
-        row,
-        objects=tuple(replace(o, tags=tuple(sorted(label_tags.get(o.hash, ())))) for o in row.objects),
-        classifications=tuple(
-            replace(c, tags=tuple(sorted(label_tags.get(c.hash, ())))) for c in row.classifications
-        ),
-        tags=tuple(sorted(data_tags)),
-        frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
-    )
 
 
 def _tag_rows(row: LabelRow) -> list[tuple[str, str, str, str, str, str]]:
@@ -276,7 +261,7 @@ def create_project(
         for exported in rows:
             stored = {k: v for k, v in exported.items() if k != TAGS_KEY}
             row = decode_row(stored, ontology, stored.get("branch_name") or "main")
-            row = _with_tags(row, *_exported_tags(exported))
+            row = with_tags(row, *_exported_tags(exported))
             db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
             db.execute(
                 "INSERT INTO label_rows VALUES (?, ?, ?, 1, ?, ?, ?)",

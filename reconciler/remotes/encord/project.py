@@ -23,7 +23,7 @@ from typing import Any
 from reconciler.canonical import row_fingerprint
 from reconciler.encord_format import decode_row, encode_row
 from reconciler.errors import ConfigError, RemoteError
-from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing
+from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
 from reconciler.remotes.encord.client import connect, domain_of, get_project, request_settings
@@ -118,7 +118,7 @@ class EncordProject:
         rest, landed = [], []
         for write in ready:
             now = self._decode(write.row.key)
-            if row_fingerprint(_labels_only(now)) == row_fingerprint(_labels_only(write.row)):
+            if row_fingerprint(with_tags(now)) == row_fingerprint(with_tags(write.row)):  # labels only
                 landed.append((write, now))
             else:
                 rest.append(write)
@@ -209,16 +209,6 @@ class EncordProject:
 
 def _rows(count: int) -> str:
     return f"{count} label row{'s' if count != 1 else ''}"
-
-
-def _labels_only(row: LabelRow) -> LabelRow:
-    from dataclasses import replace
-
-    return LabelRow(
-        key=row.key,
-        objects=tuple(replace(o, tags=()) for o in row.objects),
-        classifications=tuple(replace(c, tags=()) for c in row.classifications),
-    )
 
 
 def _data_unit(row: Any) -> DataUnit:

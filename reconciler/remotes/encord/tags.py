@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import RemoteError
-from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, RowKey, frames_to_ranges
+from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, RowKey, frames_to_ranges, with_tags
 from reconciler.remotes.encord.errors import Retries, translated
 
 FRAME, LABEL = "FRAME", "LABEL"
@@ -70,20 +70,7 @@ class CollectionTags:
                 tags.append(name)
             elif frames:
                 frame_tags.append(FrameTag(name, frames_to_ranges(frames)))
-        label_tags = self._index.labels.get(row.key.data_hash, {})
-
-        def tagged(label: Any) -> Any:
-            from dataclasses import replace
-
-            return replace(label, tags=tuple(sorted(label_tags.get(label.hash, ()))))
-
-        return LabelRow(
-            key=row.key,
-            objects=tuple(tagged(o) for o in row.objects),
-            classifications=tuple(tagged(c) for c in row.classifications),
-            tags=tuple(tags),
-            frame_tags=tuple(frame_tags),
-        )
+        return with_tags(row, tags, frame_tags, self._index.labels.get(row.key.data_hash, {}))
 
     def update(self, rows: list[tuple[LabelRow, LabelRow, DataUnit]]) -> dict[RowKey, list[str]]:
         """Add and remove collection items so each `before`'s tags become its `after`'s: one request
