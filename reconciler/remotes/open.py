@@ -30,9 +30,10 @@ def _open_local(config: Config, notice: Notice) -> Remote:
     if not database.exists():
         manifest = config.path(config.remote.settings.get("manifest", "labels/manifest.yaml"))
         if not manifest.is_file():
+            where = "" if config.source else f"no labelsync.yaml in {config.root} or a parent directory, and "
             raise ConfigError(
-                f"no local project at {database} and no manifest at {manifest} to create it from: "
-                "run `labelsync local init` or set remote.manifest in labelsync.yaml"
+                f"{where}no local project at {database} and no manifest at {manifest} to create it from: "
+                "run labelsync in your labels repository, `labelsync local init`, or set remote.manifest"
             )
         units, extra = read_manifest(manifest)
         create_project(database, read_ontology(config.ontology_file), units, extra_units=extra)
