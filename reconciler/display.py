@@ -34,7 +34,7 @@ def flatten(label: Label, ontology: Ontology) -> dict[str, Any]:
                 if attr == _top_attribute(label, ontology)
                 else f"answer.{_attribute_path(attr, ontology)}"
             ] = _answer(value, ontology)
-        if label.ranges != ((0, 0),):
+        if label.ranges not in (((0, 0),), ()):
             flat["frames"] = format_ranges(label.ranges)
     return flat
 
@@ -61,9 +61,12 @@ def _geometry(prefix: str, geometry: Geometry) -> dict[str, Any]:
     if key == "bitmask":
         return {f"{prefix}bitmask": f"{value['width']}x{value['height']} rle {_short(value['rle'])}"}
     if key == "skeleton":
-        return {
-            f"{prefix}skeleton.{name}.{axis}": point[axis] for name, point in value.items() for axis in ("x", "y")
-        }
+        flat: dict[str, Any] = {}
+        for name, point in value.items():
+            flat[f"{prefix}skeleton.{name}.x"] = point["x"]
+            flat[f"{prefix}skeleton.{name}.y"] = point["y"]
+            flat[f"{prefix}skeleton.{name}.visibility"] = point.get("visibility", "visible")
+        return flat
     if isinstance(value, dict):
         return {f"{prefix}{key}.{k}": v for k, v in value.items()}
     if key == "polygon":

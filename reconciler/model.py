@@ -10,7 +10,7 @@ serialise to the same bytes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -23,7 +23,11 @@ a text answer a string and a number answer a float. The attribute's kind says wh
 
 
 class Shape(str, Enum):
-    """Ontology object shapes labelsync understands, valued as Encord's ontology names them."""
+    """Every ontology object shape Encord knows (the SDK's 15), valued as Encord's ontology names them.
+
+    Labels of a shape in `DECLARABLE_SHAPES` are modelled; the others load and are carried over
+    verbatim by every write (see `LabelRow.carried`).
+    """
 
     BOX = "bounding_box"
     ROTATED_BOX = "rotatable_bounding_box"
@@ -32,11 +36,25 @@ class Shape(str, Enum):
     POINT = "point"
     BITMASK = "bitmask"
     SKELETON = "skeleton"
+    CIRCLE = "circle"
+    ELLIPSE = "ellipse"
+    CUBOID_2D = "cuboid_2d"
+    CUBOID = "cuboid"
+    SEGMENTATION = "segmentation"
+    AUDIO = "audio"
+    TIME_RANGE = "time_range"
+    TEXT = "text"
+    UNKNOWN = "unknown"
+    """A shape newer than this version of labelsync: loads, never declarable."""
 
     @property
     def key(self) -> str:
         """The geometry key in label files and in the canonical dict form."""
         return GEOMETRY_KEYS[self]
+
+    @property
+    def declarable(self) -> bool:
+        return self in GEOMETRY_KEYS
 
 
 GEOMETRY_KEYS: dict[Shape, str] = {
@@ -47,7 +65,11 @@ GEOMETRY_KEYS: dict[Shape, str] = {
     Shape.POINT: "point",
     Shape.BITMASK: "bitmask",
     Shape.SKELETON: "skeleton",
+    Shape.CIRCLE: "circle",
+    Shape.ELLIPSE: "ellipse",
+    Shape.CUBOID_2D: "cuboid_2d",
 }
+"""The shapes label files can declare, by their geometry key."""
 SHAPE_BY_KEY: dict[str, Shape] = {key: shape for shape, key in GEOMETRY_KEYS.items()}
 
 
@@ -59,7 +81,11 @@ class Geometry:
     box `{x, y, w, h}`; rotated box `{x, y, w, h, theta}`; point `{x, y}`;
     polyline `[[x, y], ...]`; polygon `[[[[x, y], ...], ...], ...]` (polygons, each a list of
     rings, the first ring the outline and the others holes); bitmask
-    `{top, left, width, height, rle}`; skeleton `{point name: {x, y}}`.
+    `{top, left, width, height, rle}`; skeleton `{point name: {x, y}}`, with `visibility`
+    (invisible, occluded, self_occluded) on a point that is not plainly visible; circle
+    `{x, y, r, stretch, theta}`; ellipse `{x, y, rx, ry, theta}`; cuboid_2d
+    `{front: [[x, y] x4], vanishing_point: {x, y}, scale_ratio}` (perspective) or
+    `{front: [[x, y] x4], offset: {x, y}}` (isometric).
     It is never mutated after construction.
     """
 
@@ -90,7 +116,10 @@ class ObjectLabel:
 
 @dataclass(frozen=True, slots=True)
 class ClassificationLabel:
-    """One classification instance: a question's answer on an image or on frame ranges."""
+    """One classification instance: a question's answer on an image or on frame ranges.
+
+    A global classification (the ontology's level "global": about the whole row) has no ranges.
+    """
 
     hash: str
     feature: str
@@ -123,13 +152,19 @@ class FrameTag:
 
 @dataclass(frozen=True, slots=True)
 class LabelRow:
-    """Everything labelsync manages on one label row: labels and data-scope tags."""
+    """Everything labelsync manages on one label row: labels and data-scope tags.
+
+    `carried` counts the labels on the remote row that labelsync cannot declare (shapes or data types
+    it does not model yet, entries without a class): writes keep them as they are. It is not content:
+    fingerprints and diffs ignore it.
+    """
 
     key: RowKey
     objects: tuple[ObjectLabel, ...] = ()
     classifications: tuple[ClassificationLabel, ...] = ()
     tags: tuple[str, ...] = ()
     frame_tags: tuple[FrameTag, ...] = ()
+    carried: int = field(default=0, compare=False)
 
     @property
     def labels(self) -> tuple[Label, ...]:
@@ -137,9 +172,33 @@ class LabelRow:
 
 
 class DataType(str, Enum):
+    """Every data type an Encord label row may hold. Only `declarable` ones take label files."""
+
     IMAGE = "image"
     VIDEO = "video"
     IMAGE_GROUP = "img_group"
+    DICOM = "dicom"
+    NIFTI = "nifti"
+    AUDIO = "audio"
+    PLAIN_TEXT = "plain_text"
+    PDF = "pdf"
+    TIME_SERIES = "time_series"
+    GROUP = "group"
+    SCENE = "scene"
+    UNKNOWN = "unknown"
+    """A data type newer than this version of labelsync: its rows load and are carried, never written."""
+
+    @property
+    def declarable(self) -> bool:
+        return self in _DECLARABLE_TYPES
+
+    @property
+    def framed(self) -> bool:
+        """Labels live in one data unit's `labels`, keyed by frame (video, DICOM and NIfTI slices)."""
+        return self in (DataType.VIDEO, DataType.DICOM, DataType.NIFTI)
+
+
+_DECLARABLE_TYPES = frozenset({DataType.IMAGE, DataType.VIDEO, DataType.IMAGE_GROUP, DataType.DICOM, DataType.NIFTI})
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,4 +266,5 @@ def with_tags(
         ),
         tags=sorted_unique(tags),
         frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
+        carried=row.carried,
     )

@@ -63,6 +63,8 @@ class ClassificationClass:
 
     hash: str
     attribute: Attribute
+    is_global: bool = False
+    """A global classification describes the whole row: it has no frames."""
 
     @property
     def name(self) -> str:
@@ -126,8 +128,11 @@ class Ontology:
         }
         objects = tuple(_object_from(o, templates) for o in editor.get("objects", []))
         classifications = tuple(
-            ClassificationClass(c["featureNodeHash"], _attribute_from(c["attributes"][0]))
+            ClassificationClass(
+                c["featureNodeHash"], _attribute_from(c["attributes"][0]), is_global=c.get("level") == "global"
+            )
             for c in editor.get("classifications", [])
+            if c.get("attributes")
         )
         text = json.dumps(editor, sort_keys=True, separators=(",", ":"))
         fingerprint = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -169,7 +174,10 @@ def _option_from(d: dict[str, Any]) -> Option:
 
 
 def _object_from(d: dict[str, Any], templates: dict[str, Any]) -> ObjectClass:
-    shape = Shape(d["shape"])
+    try:
+        shape = Shape(d["shape"])
+    except ValueError:
+        shape = Shape.UNKNOWN
     points: tuple[str, ...] = ()
     if shape is Shape.SKELETON:
         template: dict[str, Any] = templates.get(d["featureNodeHash"]) or next(iter(templates.values()), {})

@@ -61,6 +61,7 @@ def load(config: Config, remote: Remote | None) -> Loaded:
     desired = load_desired(
         sources, context, listed, cache=DesiredCache(config.path(CACHE_FILE)), earlier=unreadable
     )
+    warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
     return Loaded(desired, listing, ontology, tuple(warnings))
 
 

@@ -64,6 +64,8 @@ class H:
     DARK = "dark0001"
     CAPTION = "caption1"  # text classification
     CAPTION_Q = "captnq01"
+    GLOBAL = "global01"  # text classification at the global level (the whole row)
+    GLOBAL_Q = "globalq1"
 
 
 def _option(uid: str, label: str, fnh: str, nested: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -220,6 +222,12 @@ EDITOR: dict[str, Any] = {
             "id": "3",
             "featureNodeHash": H.CAPTION,
             "attributes": [_attribute("3.1", "Caption", "text", H.CAPTION_Q)],
+        },
+        {
+            "id": "4",
+            "featureNodeHash": H.GLOBAL,
+            "level": "global",
+            "attributes": [_attribute("4.1", "Summary", "text", H.GLOBAL_Q)],
         },
     ],
     "skeleton_templates": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from collections.abc import Callable
 from typing import Any
 
@@ -356,28 +357,58 @@ def _person_answer(label_dict: dict[str, Any], feature: str) -> dict[str, Any]:
 
 
 BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
-    "object": (lambda d: _image_objects(d)[0].update(featureHash="gone0001"), "gone0001"),
-    "attribute": (lambda d: _person_answer(d, H.NOTES).update(featureHash="gone0002"), "gone0002"),
-    "option": (lambda d: _person_answer(d, H.MOOD)["answers"][0].update(featureHash="gone0003"), "gone0003"),
+    "object": (lambda d: _image_objects(d)[0].update(featureHash="gone0001"), "car00a01"),
+    "option": (lambda d: _person_answer(d, H.MOOD)["answers"][0].update(featureHash="gone0003"), "pers0a01"),
     "classification": (
         lambda d: d["classification_answers"]["capt0a01"].update(featureHash="gone0004"),
-        "gone0004",
-    ),
-    "another class's attribute": (
-        lambda d: _person_answer(d, H.NOTES).update(featureHash=H.CAPTION_Q),
-        H.CAPTION_Q,
+        "capt0a01",
     ),
     "missing geometry": (lambda d: _image_objects(d)[0].pop("rotatableBoundingBox"), "car00a01"),
 }
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
-def test_a_row_that_does_not_fit_the_ontology_is_an_error(breakage: str) -> None:
+def test_a_label_that_does_not_fit_the_ontology_is_carried_and_counted(breakage: str) -> None:
     encoded = encode_row(image_row(), ONTOLOGY, base_for(IMAGE))
     break_it, culprit = BREAKAGES[breakage]
     break_it(encoded)
-    with pytest.raises(EncordFormatError, match=rf"cherry_001\.jpg.*{culprit}"):
-        decode_row(encoded, ONTOLOGY)
+    decoded = decode_row(encoded, ONTOLOGY)
+    assert culprit not in {label.hash for label in decoded.labels}
+    assert decoded.carried == 1
+    others = [label for label in image_row().labels if label.hash != culprit]
+    assert sorted(label.hash for label in decoded.labels) == sorted(label.hash for label in others)
+    # a write that deletes another label keeps the unfit one exactly as it was
+    gone = decoded.objects[-1] if decoded.objects[-1].hash != culprit else decoded.objects[0]
+    rewritten = encode_row(replace(decoded, objects=_swap(decoded.objects, None, gone.hash)), ONTOLOGY, encoded)
+    assert _entries(rewritten, culprit) == _entries(encoded, culprit) != []
+    assert _entries(rewritten, gone.hash) == []
+
+
+def _entries(label_dict: dict[str, Any], label_hash: str) -> list[Any]:
+    """Every entry of one label in a row dict, wherever it is."""
+    found: list[Any] = [o for o in _image_objects(label_dict) if o["objectHash"] == label_hash]
+    for key in ("object_answers", "object_actions", "classification_answers"):
+        if label_hash in label_dict.get(key, {}):
+            found.append(label_dict[key][label_hash])
+    return found
+
+
+@pytest.mark.parametrize("breakage", ["attribute", "another class's attribute"])
+def test_an_answer_to_an_attribute_the_class_does_not_have_is_carried(breakage: str) -> None:
+    encoded = encode_row(image_row(), ONTOLOGY, base_for(IMAGE))
+    stray = _person_answer(encoded, H.NOTES)
+    stray.update(featureHash="gone0002" if breakage == "attribute" else H.CAPTION_Q)
+    decoded = decode_row(encoded, ONTOLOGY)
+    person = next(o for o in decoded.objects if o.hash == "pers0a01")
+    assert H.NOTES not in dict(person.answers)
+    changed = replace(person, answers=tuple(a for a in person.answers if a[0] != H.AGE))
+    patched = encode_row(replace(decoded, objects=_swap(decoded.objects, changed, changed.hash)), ONTOLOGY, encoded)
+    assert stray in patched["object_answers"]["pers0a01"]["classifications"]
+
+
+def _swap(objects: tuple[ObjectLabel, ...], new: ObjectLabel | None, old_hash: str) -> tuple[ObjectLabel, ...]:
+    """`objects` with the one hashed `old_hash` replaced by `new` (or removed)."""
+    return tuple(n for o in objects if (n := new if o.hash == old_hash else o) is not None)
 
 
 def test_empty_row_dict_needs_the_images_of_an_image_group() -> None:

@@ -71,7 +71,7 @@ BOX = {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}
             "objects": [{"id": "a", "class": "Person", "frames": {"1": {"box": BOX, "point": BOX}}}],
         },
         {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry"}]},
-        {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry", "box": BOX, "hash": "short"}]},
+        {"data": "x.jpg", "objects": [{"id": "a", "class": "Cherry", "box": BOX, "hash": "no spaces"}]},
         {
             "data": "x.jpg",
             "objects": [{"id": "a", "class": "Cherry", "box": BOX, "attributes": {"R": {"A": 1, "B": 2}}}],

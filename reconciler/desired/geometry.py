@@ -13,7 +13,20 @@ from reconciler.ontology import ObjectClass
 
 Report = Callable[[FieldPath, str], None]
 
-GEOMETRY_FIELDS = ("box", "rotated_box", "polygon", "polygons", "polyline", "point", "bitmask", "skeleton")
+GEOMETRY_FIELDS = (
+    "box",
+    "rotated_box",
+    "polygon",
+    "polygons",
+    "polyline",
+    "point",
+    "bitmask",
+    "skeleton",
+    "circle",
+    "ellipse",
+    "cuboid_2d",
+)
+VISIBILITIES = ("visible", "invisible", "occluded", "self_occluded")
 _KEYS_FOR_SHAPE = {
     Shape.BOX: ("box",),
     Shape.ROTATED_BOX: ("rotated_box",),
@@ -22,11 +35,14 @@ _KEYS_FOR_SHAPE = {
     Shape.POINT: ("point",),
     Shape.BITMASK: ("bitmask",),
     Shape.SKELETON: ("skeleton",),
+    Shape.CIRCLE: ("circle",),
+    Shape.ELLIPSE: ("ellipse",),
+    Shape.CUBOID_2D: ("cuboid_2d",),
 }
 
 
 def keys_for(shape: Shape) -> tuple[str, ...]:
-    return _KEYS_FOR_SHAPE[shape]
+    return _KEYS_FOR_SHAPE.get(shape, ())
 
 
 class GeometryParser:
@@ -57,6 +73,12 @@ class GeometryParser:
             parsed = self._polygons(value, path)
         elif key == "bitmask":
             parsed = self._bitmask(value, path)
+        elif key == "circle":
+            parsed = self._round(value, path, ("x", "y", "r"), {"stretch": 1.0, "theta": 0.0})
+        elif key == "ellipse":
+            parsed = self._round(value, path, ("x", "y", "rx", "ry"), {"theta": 0.0})
+        elif key == "cuboid_2d":
+            parsed = self._cuboid_2d(value, path)
         else:
             parsed = self._skeleton(cls, value, path)
         return None if parsed is None else Geometry(cls.shape, parsed)
@@ -106,6 +128,48 @@ class GeometryParser:
             return None
         box = self._numbers({k: v for k, v in value.items() if k != "theta"}, path, ("x", "y", "w", "h"))
         return None if box is None else {**box, "theta": float(theta)}
+
+    def _finite(self, value: Any, path: FieldPath, what: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1e6:
+            self.report(path, f"expected {what}, got {value!r}")
+            return None
+        return float(value)
+
+    def _round(
+        self, value: Any, path: FieldPath, keys: tuple[str, ...], optional: dict[str, float]
+    ) -> dict[str, float] | None:
+        """A circle or an ellipse: a centre and radii in 0..1, then optional numbers (stretch, theta)."""
+        if not isinstance(value, dict):
+            self.report(path, f"expected a mapping with {', '.join((*keys, *optional))}")
+            return None
+        extra = {k: v for k, v in value.items() if k in optional}
+        base = self._numbers({k: v for k, v in value.items() if k not in optional}, path, keys)
+        numbers = {k: self._finite(extra.get(k, d), (*path, k), "a number") for k, d in optional.items()}
+        if base is None or any(v is None for v in numbers.values()):
+            return None
+        return {**base, **{k: v for k, v in numbers.items() if v is not None}}
+
+    def _cuboid_2d(self, value: Any, path: FieldPath) -> dict[str, Any] | None:
+        forms = ({"front", "vanishing_point", "scale_ratio"}, {"front", "offset"})
+        if not isinstance(value, dict) or set(map(str, value)) not in forms:
+            self.report(path, "expected {front: 4 points, vanishing_point: {x, y}, scale_ratio} or {front, offset: {x, y}}")
+            return None
+        front = self._points(value["front"], (*path, "front"), 4)
+        if front is not None and len(front) != 4:
+            self.report((*path, "front"), "the front face has exactly 4 points")
+            return None
+        anchor = "offset" if "offset" in value else "vanishing_point"
+        point = value[anchor]
+        if not isinstance(point, dict) or set(map(str, point)) != {"x", "y"}:
+            self.report((*path, anchor), "expected {x, y}")
+            return None
+        xy = {k: self._finite(point[k], (*path, anchor, k), "a number") for k in ("x", "y")}
+        parsed: dict[str, Any] = {"front": front, anchor: xy}
+        if anchor == "vanishing_point":
+            parsed["scale_ratio"] = self._finite(value["scale_ratio"], (*path, "scale_ratio"), "a ratio, 0 or more")
+        if front is None or any(v is None for v in (*xy.values(), parsed.get("scale_ratio", 0.0))):
+            return None
+        return parsed
 
     def _points(self, value: Any, path: FieldPath, minimum: int) -> list[list[float]] | None:
         if not isinstance(value, list) or len(value) < minimum:
@@ -193,10 +257,24 @@ class GeometryParser:
                 + (f"; unknown {', '.join(unknown)}" if unknown else ""),
             )
             return None
-        points = {name: self._numbers(point, (*path, name), ("x", "y")) for name, point in value.items()}
+        points = {str(name): self._skeleton_point(point, (*path, str(name))) for name, point in value.items()}
         if any(p is None for p in points.values()):
             return None
         return points
+
+    def _skeleton_point(self, value: Any, path: FieldPath) -> dict[str, Any] | None:
+        visibility = value.get("visibility", "visible") if isinstance(value, dict) else "visible"
+        if visibility not in VISIBILITIES:
+            self.report((*path, "visibility"), f"expected one of {', '.join(VISIBILITIES)}, got {visibility!r}")
+            return None
+        point: dict[str, Any] | None = self._numbers(
+            {k: v for k, v in value.items() if k != "visibility"} if isinstance(value, dict) else value,
+            path,
+            ("x", "y"),
+        )
+        if point is not None and visibility != "visible":
+            point["visibility"] = visibility
+        return point
 
 
 def _serialise_bitmask(mask: bytes) -> str:

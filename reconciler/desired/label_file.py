@@ -6,6 +6,7 @@ problems come back as findings with field paths, never as exceptions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from reconciler.model import (
 )
 from reconciler.ontology import Attribute, ObjectClass, Ontology, suggest
 
+_PINNED_HASH = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
 TOP_LEVEL_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
 OBJECT_KEYS = ("id", "class", "hash", "attributes", "dynamic", "tags", "frames", *GEOMETRY_FIELDS)
 CLASSIFICATION_KEYS = ("id", "question", "answer", "frames", "tags", "hash")
@@ -168,8 +170,8 @@ class _FileParser:
         self.seen_ids[label_id] = path
         pinned = item.get("hash")
         if pinned is not None:
-            if not (isinstance(pinned, str) and len(pinned) == 8 and pinned.isalnum()):
-                self.report((*path, "hash"), "a pinned hash is 8 letters or digits")
+            if not (isinstance(pinned, str) and _PINNED_HASH.fullmatch(pinned)):
+                self.report((*path, "hash"), "a pinned hash is 1 to 64 letters, digits or + / = - _ (as Encord's are)")
                 return None
             hash_ = pinned
         else:
@@ -211,6 +213,13 @@ class _FileParser:
             self.report(
                 (*path, "class"),
                 f'no object class "{cls_name}" in the ontology{suggest(str(cls_name), names)}',
+            )
+            return None
+        if not cls.shape.declarable:
+            self.report(
+                (*path, "class"),
+                f"{cls.name} is a {cls.shape.value} class: labelsync cannot declare {cls.shape.value} labels yet"
+                " (those on the remote are kept as they are); remove this object from the file",
             )
             return None
         frames = self._object_frames(cls, item, path)
@@ -337,7 +346,13 @@ class _FileParser:
             self.report(path, f'"{cls.name}" needs an `answer`')
             return None
         answers = self.answers.answer(cls.attribute, item["answer"], (*path, "answer"))
-        if "frames" in item:
+        ranges: tuple[FrameRange, ...] | None
+        if cls.is_global:
+            ranges = ()
+            if "frames" in item:
+                self.report((*path, "frames"), f'"{cls.name}" is a global classification: it has no frames')
+                ranges = None
+        elif "frames" in item:
             ranges = self._ranges(item["frames"], (*path, "frames"))
         else:
             ranges = ((0, (self.data.frames if self.data else 1) - 1),)

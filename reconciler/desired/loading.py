@@ -207,6 +207,13 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
         return _Result(
             source, [Finding(source.name, ("data" if ref.title is not None else "data_hash",), problem)]
         )
+    if unit is not None and ref is not None and not unit.type.declarable:
+        message = (
+            f"{unit.title} is a {unit.type.value} row: labelsync cannot declare labels on {unit.type.value} rows"
+            " yet, so this file is skipped and the row's labels are kept as they are"
+        )
+        field = "data" if ref.title is not None else "data_hash"
+        return _Result(source, [Finding(source.name, (field,), message, severity="warning")])
     label_file, findings = parse_label_file(
         source.name,
         doc,

@@ -9,13 +9,18 @@ and what "export labels as JSON" writes. Labels live in three places:
   frame being the unit's `data_sequence`.
 - `object_answers[objectHash].classifications`: an object's static attribute answers (nested ones flat),
   `object_actions[objectHash].actions`: its dynamic answers with frame ranges.
-- `classification_answers[classificationHash]`: a classification's answers and its frame `range`.
+- `classification_answers[classificationHash]`: a classification's answers and its frame `range` (empty for
+  a global classification).
+
+Writes are patches (`encode`): only the labels a plan changes are touched; what labelsync cannot declare
+(`decode` counts it in `LabelRow.carried`) is carried over unchanged.
 
 All pure functions without I/O. See `geometry` and `answers` for the per-shape and per-attribute forms.
 """
 
 from reconciler.encord_format._common import EPOCH, EncordFormatError, encord_timestamp
 from reconciler.encord_format.decode import decode_row
-from reconciler.encord_format.encode import empty_row_dict, encode_row
+from reconciler.encord_format.empty import empty_row_dict
+from reconciler.encord_format.encode import encode_row
 
 __all__ = ["EPOCH", "EncordFormatError", "decode_row", "empty_row_dict", "encode_row", "encord_timestamp"]

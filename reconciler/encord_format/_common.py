@@ -43,15 +43,24 @@ def row_title(row: dict[str, Any]) -> str:
     return str(row.get("data_title") or row.get("data_hash") or "<untitled label row>")
 
 
-def data_type(row: dict[str, Any]) -> DataType:
-    raw = str(row.get("data_type", "")).lower()
+def row_data_type(row: dict[str, Any]) -> DataType | None:
+    """The row's data type, None for one newer than labelsync."""
     try:
-        return DataType(raw)
+        return DataType(str(row.get("data_type", "")).lower())
     except ValueError:
-        supported = ", ".join(t.value for t in DataType)
+        return None
+
+
+def data_type(row: dict[str, Any]) -> DataType:
+    """The row's data type, which labelsync must be able to declare labels on."""
+    kind = row_data_type(row)
+    if kind is None or not kind.declarable:
+        declarable = ", ".join(t.value for t in DataType if t.declarable)
         raise EncordFormatError(
-            f"{row_title(row)}: data type {raw!r} is not supported (labelsync handles {supported})"
-        ) from None
+            f"{row_title(row)}: labelsync cannot write labels on a {row.get('data_type')!r} row yet"
+            f" (it declares {declarable})"
+        )
+    return kind
 
 
 def unit_frame(kind: DataType, unit: dict[str, Any]) -> int:
@@ -59,12 +68,11 @@ def unit_frame(kind: DataType, unit: dict[str, Any]) -> int:
     return 0 if kind is DataType.IMAGE else int(unit.get("data_sequence", 0))
 
 
-def frame_labels(row: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+def frame_labels(row: dict[str, Any], kind: DataType) -> Iterator[tuple[int, dict[str, Any]]]:
     """(frame, {"objects": [...], "classifications": [...]}) for every frame that has a labels entry."""
-    kind = data_type(row)
     for unit in (row.get("data_units") or {}).values():
         labels = unit.get("labels") or {}
-        if kind is DataType.VIDEO:
+        if kind.framed:
             for frame, frame_data in labels.items():
                 try:
                     number = int(frame)

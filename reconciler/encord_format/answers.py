@@ -35,16 +35,10 @@ class AnswerDecoder:
         self.attributes = {a.hash: a for a in walk_attributes(scope)}
         self.fail = fail
 
-    def attribute(self, entry: dict[str, Any]) -> Attribute:
-        feature = entry.get("featureHash")
-        attribute = self.attributes.get(str(feature))
-        if attribute is None:
-            if self.ontology.node(str(feature)) is None:
-                raise self.fail(f"featureHash {feature!r} ({entry.get('name')!r}) is not in the ontology")
-            raise self.fail(
-                f"featureHash {feature!r} ({self.ontology.display_name(str(feature))}) is not one of its attributes"
-            )
-        return attribute
+    def attribute(self, entry: dict[str, Any]) -> Attribute | None:
+        """The attribute an entry answers, or None for one that is not in this scope: such an entry is
+        not declarable, and the patching encoder carries it over as it is."""
+        return self.attributes.get(str(entry.get("featureHash")))
 
     def _option(self, attribute: Attribute, answer: Any) -> str:
         feature = str(answer.get("featureHash")) if isinstance(answer, dict) else None
@@ -68,12 +62,24 @@ class AnswerDecoder:
             return float(raw)
         return str(raw)
 
+    def value_of(self, entries: list[dict[str, Any]]) -> AnswerValue | None:
+        """The one answer that entries of one attribute give together (several for a split checklist)."""
+        attribute = self.attribute(entries[0]) if entries else None
+        if attribute is None:
+            return None
+        values = [v for v in (self.value(attribute, e) for e in entries) if v is not None]
+        if attribute.kind == "checklist":
+            return tuple(sorted({h for v in values if isinstance(v, tuple) for h in v}))
+        return values[0] if len(values) == 1 else None
+
     def static(self, entries: Iterable[dict[str, Any]]) -> tuple[tuple[str, AnswerValue], ...]:
         """Static answers, flat and sorted, without answers the chosen options do not lead to."""
         given: dict[str, set[AnswerValue]] = defaultdict(set)
         for entry in entries:
             attribute = self.attribute(entry)
-            value = None if attribute.dynamic else self.value(attribute, entry)
+            if attribute is None or attribute.dynamic:
+                continue
+            value = self.value(attribute, entry)
             if value is not None:
                 given[attribute.hash].add(value)
         answers: dict[str, AnswerValue] = {}
@@ -92,7 +98,9 @@ class AnswerDecoder:
         per_frame: dict[tuple[str, int], set[Any]] = defaultdict(set)
         for entry in entries:
             attribute = self.attribute(entry)
-            value = self.value(attribute, entry) if attribute.dynamic else None
+            if attribute is None or not attribute.dynamic:
+                continue
+            value = self.value(attribute, entry)
             if value is None:
                 continue
             for start, end in entry.get("range") or []:
@@ -136,8 +144,14 @@ def _option_dict(option: Option) -> dict[str, str]:
     return {"name": option.label, "value": option.value, "featureHash": option.hash}
 
 
-def encode_answer(ontology: Ontology, feature: str, value: AnswerValue, fail: Fail) -> dict[str, Any]:
-    """The Encord dict of one static answer."""
+_MANAGED_ANSWER_KEYS = frozenset({"name", "value", "answers", "featureHash", "dynamic", "range"})
+
+
+def answer_entry(
+    ontology: Ontology, feature: str, value: AnswerValue, fail: Fail, base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Encord dict of one static answer; `base`, the entry it replaces, lends the keys labelsync does
+    not manage (manualAnnotation, unknown keys)."""
     attribute = ontology.node(feature)
     if not isinstance(attribute, Attribute):
         raise fail(f"answer to {feature!r}, which is not an attribute in the ontology")
@@ -155,20 +169,24 @@ def encode_answer(ontology: Ontology, feature: str, value: AnswerValue, fail: Fa
         answers = float(value)
     else:
         answers = str(value)
-    return {
+    entry: dict[str, Any] = {
         "name": attribute.name,
         "value": snake(attribute.name),
         "answers": answers,
         "featureHash": attribute.hash,
         "manualAnnotation": True,
     }
+    entry.update({k: v for k, v in (base or {}).items() if k not in _MANAGED_ANSWER_KEYS})
+    return entry
 
 
-def encode_dynamic(ontology: Ontology, answer: DynamicAnswer, fail: Fail) -> dict[str, Any]:
+def dynamic_entry(
+    ontology: Ontology, answer: DynamicAnswer, fail: Fail, base: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The Encord dict of one dynamic answer (an `object_actions` action)."""
     return {
-        **encode_answer(ontology, answer.attribute, answer.value, fail),
+        "shouldPropagate": False,
+        **answer_entry(ontology, answer.attribute, answer.value, fail, base),
         "dynamic": True,
         "range": [[start, end] for start, end in answer.ranges],
-        "shouldPropagate": False,
     }

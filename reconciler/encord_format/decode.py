@@ -1,11 +1,24 @@
-"""An Encord label-row dict -> the canonical `LabelRow`."""
+"""An Encord label-row dict -> the canonical `LabelRow`, and what of it labelsync cannot declare.
+
+Decoding never drops anything silently: a label labelsync cannot declare (a shape or data type it does
+not model yet, a class or option the ontology does not have, an answer entry with no class, malformed
+geometry) is left out of the model and counted in `LabelRow.carried`; the patching encoder keeps it in
+the dict as it is.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.encord_format._common import EncordFormatError, data_type, failer, frame_labels, row_title
+from reconciler.encord_format._common import (
+    EncordFormatError,
+    failer,
+    frame_labels,
+    row_data_type,
+    row_title,
+)
 from reconciler.encord_format.answers import AnswerDecoder
 from reconciler.encord_format.geometry import decode_geometry
 from reconciler.model import (
@@ -20,13 +33,7 @@ from reconciler.model import (
 )
 from reconciler.ontology import ClassificationClass, ObjectClass, Ontology
 
-
-def _object_class(ontology: Ontology, feature: Any, title: str, what: str) -> ObjectClass:
-    node = ontology.node(str(feature))
-    if isinstance(node, ObjectClass):
-        return node
-    why = "is not in the ontology" if node is None else f"({ontology.display_name(str(feature))}) is not an object"
-    raise EncordFormatError(f"{title}: {what}: featureHash {feature!r} {why}")
+_MALFORMED = (AttributeError, KeyError, IndexError, TypeError, ValueError)
 
 
 def decode_row(row: dict[str, Any], ontology: Ontology, branch_default: str = "main") -> LabelRow:
@@ -34,104 +41,146 @@ def decode_row(row: dict[str, Any], ontology: Ontology, branch_default: str = "m
 
     Order-insensitive and timestamp-free; tags are left empty (they are not in the dict). Answers the SDK
     keeps but that mean nothing are dropped: answers nested under an option that is not chosen, and dynamic
-    answers on frames where the object has no geometry. Raises EncordFormatError, naming the row, for a
-    featureHash the ontology does not have (or has elsewhere) and for a malformed dict.
+    answers on frames where the object has no geometry. Labels that cannot be declared are counted in
+    `carried`. Raises EncordFormatError, naming the row, only for a dict that is not a label row at all.
     """
     try:
-        return _decode_row(row, ontology, branch_default)
+        key = RowKey(str(row["data_hash"]), str(row.get("branch_name") or branch_default))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise EncordFormatError(f"{row_title(row)}: malformed label row: {error!r}") from error
+    kind = row_data_type(row)
+    if kind is None or not kind.declarable:
+        return LabelRow(key, carried=_label_count(row))
+    try:
+        return _Decoding(row, ontology, kind).decode(key)
     except EncordFormatError:
         raise
-    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+    except _MALFORMED as error:
         raise EncordFormatError(f"{row_title(row)}: malformed label row: {error!r}") from error
 
 
-def _decode_row(row: dict[str, Any], ontology: Ontology, branch_default: str) -> LabelRow:
-    title = row_title(row)
-    kind = data_type(row)
-    key = RowKey(str(row["data_hash"]), str(row.get("branch_name") or branch_default))
+def _label_count(row: dict[str, Any]) -> int:
+    """How many labels a row holds, for one labelsync does not read at all."""
+    hashes: set[str] = set(row.get("object_answers") or {}) | set(row.get("classification_answers") or {})
+    for space in (row.get("spaces") or {}).values():
+        if isinstance(space, dict):
+            for labels in (space.get("labels") or {}).values():
+                if isinstance(labels, dict):
+                    hashes.update(str(o.get("objectHash")) for o in labels.get("objects") or [])
+    return len(hashes)
 
-    features: dict[str, str] = {}
-    geometry: dict[str, dict[int, Geometry]] = defaultdict(dict)
-    frame_classifications: dict[str, set[int]] = defaultdict(set)
-    for frame, labels in frame_labels(row):
-        for entry in labels.get("objects") or []:
-            object_hash = str(entry["objectHash"])
-            what = f"object {object_hash} on frame {frame}"
-            cls = _object_class(ontology, entry.get("featureHash"), title, what)
-            if features.setdefault(object_hash, cls.hash) != cls.hash:
-                raise EncordFormatError(f"{title}: {what}: featureHash {cls.hash} differs from its other frames")
+
+@dataclass
+class _Decoding:
+    row: dict[str, Any]
+    ontology: Ontology
+    kind: DataType
+    carried: set[str] = field(default_factory=set)
+    frame_classifications: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def __post_init__(self) -> None:
+        self.title = row_title(self.row)
+
+    def decode(self, key: RowKey) -> LabelRow:
+        objects = self._objects()
+        classifications = self._classifications()
+        return LabelRow(
+            key=key, objects=tuple(objects), classifications=tuple(classifications), carried=len(self.carried)
+        )
+
+    def _object_class(self, feature: Any) -> ObjectClass | None:
+        node = self.ontology.node(str(feature))
+        return node if isinstance(node, ObjectClass) and node.shape.declarable else None
+
+    def _objects(self) -> list[ObjectLabel]:
+        features: dict[str, str] = {}
+        geometry: dict[str, dict[int, Geometry]] = defaultdict(dict)
+        for frame, labels in frame_labels(self.row, self.kind):
+            for entry in labels.get("objects") or []:
+                object_hash = str(entry.get("objectHash"))
+                cls = self._object_class(entry.get("featureHash"))
+                if cls is None or features.setdefault(object_hash, cls.hash) != cls.hash:
+                    self.carried.add(object_hash)
+                    continue
+                try:
+                    geometry[object_hash][frame] = decode_geometry(cls, entry)
+                except _MALFORMED:
+                    self.carried.add(object_hash)
+            for entry in labels.get("classifications") or []:  # older rows: classifications per frame
+                self.frame_classifications[str(entry.get("classificationHash"))].add(frame)
+
+        object_answers = self.row.get("object_answers") or {}
+        object_actions = self.row.get("object_actions") or {}
+        self.carried.update(str(h) for h in object_answers if h not in geometry)
+        objects = []
+        for object_hash, frames in sorted(geometry.items()):
+            if object_hash in self.carried:
+                continue
+            cls = self._object_class(features[object_hash])
+            assert cls is not None
+            entries = [
+                *((object_answers.get(object_hash) or {}).get("classifications") or []),
+                *((object_actions.get(object_hash) or {}).get("actions") or []),
+            ]
+            decoder = AnswerDecoder(self.ontology, cls.attributes, failer(self.title, f"object {object_hash}"))
             try:
-                geometry[object_hash][frame] = decode_geometry(cls, entry)
-            except (KeyError, IndexError, TypeError, ValueError) as error:
-                raise EncordFormatError(f"{title}: {what}: malformed {cls.shape.value}: {error!r}") from None
-        for entry in labels.get("classifications") or []:  # older rows: classifications per frame
-            frame_classifications[str(entry.get("classificationHash"))].add(frame)
+                objects.append(
+                    ObjectLabel(
+                        hash=object_hash,
+                        feature=cls.hash,
+                        frames=tuple(sorted(frames.items())),
+                        answers=decoder.static(entries),
+                        dynamic=decoder.dynamic(entries, set(frames)),
+                    )
+                )
+            except (EncordFormatError, *_MALFORMED):
+                self.carried.add(object_hash)
+        return objects
 
-    object_answers = row.get("object_answers") or {}
-    object_actions = row.get("object_actions") or {}
-    objects = []
-    for object_hash, frames in sorted(geometry.items()):
-        cls = _object_class(ontology, features[object_hash], title, f"object {object_hash}")
-        entries = [
-            *((object_answers.get(object_hash) or {}).get("classifications") or []),
-            *((object_actions.get(object_hash) or {}).get("actions") or []),
-        ]
-        decoder = AnswerDecoder(ontology, cls.attributes, failer(title, f"object {object_hash} ({cls.name})"))
-        objects.append(
-            ObjectLabel(
-                hash=object_hash,
-                feature=cls.hash,
-                frames=tuple(sorted(frames.items())),
-                answers=decoder.static(entries),
-                dynamic=decoder.dynamic(entries, set(frames)),
-            )
-        )
-
-    classifications = []
-    for classification_hash, answer in sorted((row.get("classification_answers") or {}).items()):
-        label = _classification(
-            ontology, classification_hash, answer, frame_classifications.get(classification_hash), kind, title
-        )
-        if label is not None:
-            classifications.append(label)
-    return LabelRow(key=key, objects=tuple(objects), classifications=tuple(classifications))
+    def _classifications(self) -> list[ClassificationLabel]:
+        labels = []
+        for classification_hash, answer in sorted((self.row.get("classification_answers") or {}).items()):
+            try:
+                label = decode_classification(
+                    self.ontology,
+                    str(classification_hash),
+                    answer,
+                    self.title,
+                    self.frame_classifications.get(classification_hash),
+                    self.kind,
+                )
+            except (EncordFormatError, *_MALFORMED):
+                label = None
+            if label is None:
+                self.carried.add(str(classification_hash))
+            else:
+                labels.append(label)
+        return labels
 
 
 def decode_classification(
-    ontology: Ontology, classification_hash: str, answer: dict[str, Any], title: str
-) -> ClassificationLabel | None:
-    """One `classification_answers` entry, or None when it is on no frame (the SDK drops those too)."""
-    return _classification(ontology, classification_hash, answer, None, None, title)
-
-
-def _classification(
     ontology: Ontology,
     classification_hash: str,
     answer: dict[str, Any],
-    frames: set[int] | None,
-    kind: DataType | None,
     title: str,
+    frames: set[int] | None = None,
+    kind: DataType | None = None,
 ) -> ClassificationLabel | None:
-    feature = answer.get("featureHash")
-    if not feature:
-        return None
-    what = f"classification {classification_hash}"
-    node = ontology.node(str(feature))
+    """One `classification_answers` entry, or None when it cannot be declared: no or an unknown class, or
+    on no frame although it is not global (the SDK drops those)."""
+    node = ontology.node(str(answer.get("featureHash")))
     if not isinstance(node, ClassificationClass):
-        why = (
-            "is not in the ontology"
-            if node is None
-            else f"({ontology.display_name(str(feature))}) is not a classification"
-        )
-        raise EncordFormatError(f"{title}: {what}: featureHash {feature!r} {why}")
-    if answer.get("range") is not None:
+        return None
+    if node.is_global:
+        ranges: tuple[tuple[int, int], ...] = ()
+    elif answer.get("range") is not None:
         ranges = normalise_ranges(answer["range"])
     elif frames:
         ranges = frames_to_ranges(frames)
     else:
         ranges = ((0, 0),) if kind is DataType.IMAGE else ()
-    if not ranges:
+    if not ranges and not node.is_global:
         return None
-    decoder = AnswerDecoder(ontology, (node.attribute,), failer(title, f"{what} ({node.name})"))
+    decoder = AnswerDecoder(ontology, (node.attribute,), failer(title, f"classification {classification_hash}"))
     answers = decoder.static(answer.get("classifications") or [])
     return ClassificationLabel(hash=classification_hash, feature=node.hash, answers=answers, ranges=ranges)

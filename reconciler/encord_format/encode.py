@@ -1,12 +1,19 @@
-"""The canonical `LabelRow` -> an Encord label-row dict, in the shape `LabelRowV2.to_encord_dict()` writes."""
+"""Write a canonical `LabelRow` into an Encord label-row dict as a patch: only the labels that differ change.
+
+`encode_row(row, ontology, base)` decodes `base` (the row as fetched), compares it label by label with `row`
+(what the plan says the row must hold) and edits a copy of `base` for the labels that differ only: it
+removes deleted labels with their answers and actions, rewrites changed ones and adds new ones. Everything
+else — other labels, labels labelsync cannot declare, data unit fields, keys it has never seen — is carried
+over unchanged. A changed label starts from its entries as they were, so the fields labelsync does not
+manage (reviews, confidence, createdAt/By, lastEditedBy, manualAnnotation, isDeleted, unknown keys) stay;
+a changed frame or answer gets lastEditedAt `now`.
+"""
 
 from __future__ import annotations
 
 import copy
-import mimetypes
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.encord_format._common import (
@@ -15,16 +22,26 @@ from reconciler.encord_format._common import (
     Fail,
     data_type,
     failer,
-    frame_labels,
     row_title,
     snake,
     unit_frame,
 )
-from reconciler.encord_format.answers import encode_answer, encode_dynamic
-from reconciler.encord_format.decode import decode_classification
-from reconciler.encord_format.geometry import decode_geometry, encode_geometry, skeleton_point_hashes
-from reconciler.model import ClassificationLabel, DataType, DataUnit, Geometry, LabelRow, ObjectLabel, Shape
-from reconciler.ontology import ClassificationClass, ObjectClass, Ontology
+from reconciler.encord_format.answers import AnswerDecoder, answer_entry, dynamic_entry
+from reconciler.encord_format.decode import decode_row
+from reconciler.encord_format.geometry import GEOMETRY_FIELD, encode_geometry, skeleton_point_hashes
+from reconciler.model import (
+    ClassificationLabel,
+    DataType,
+    DynamicAnswer,
+    Geometry,
+    Label,
+    LabelRow,
+    ObjectLabel,
+    Shape,
+)
+from reconciler.ontology import Attribute, ClassificationClass, ObjectClass, Ontology, walk_attributes
+
+_GEOMETRY_KEYS = frozenset({*GEOMETRY_FIELD.values(), "polygons"})
 
 
 @dataclass(frozen=True)
@@ -32,253 +49,275 @@ class _Stamp:
     now: str
     author: str | None
 
+    def edited(self, entry: dict[str, Any]) -> None:
+        entry["lastEditedAt"] = self.now
+        if self.author is not None:
+            entry["lastEditedBy"] = self.author
 
-def _provenance(old: dict[str, Any] | None, unchanged: bool, stamp: _Stamp) -> dict[str, Any]:
-    """createdAt/By from the label as it was (if it was), lastEditedAt/By kept only if it is unchanged."""
-    fields: dict[str, Any] = {
-        "createdAt": (old or {}).get("createdAt") or stamp.now,
-        "createdBy": old.get("createdBy") if old is not None else stamp.author,
-    }
-    if old is not None and unchanged:
-        fields["lastEditedAt"] = old.get("lastEditedAt") or fields["createdAt"]
-        fields["lastEditedBy"] = old.get("lastEditedBy")
-        fields["confidence"] = old.get("confidence", 1.0)
-        fields["manualAnnotation"] = old.get("manualAnnotation", True)
-    else:
-        fields.update(lastEditedAt=stamp.now, lastEditedBy=stamp.author, confidence=1.0, manualAnnotation=True)
-    return fields
-
-
-def _unchanged_geometry(cls: ObjectClass, old: dict[str, Any], geometry: Geometry) -> bool:
-    try:
-        return decode_geometry(cls, old) == geometry
-    except (KeyError, IndexError, TypeError, ValueError):
-        return False
+    def created(self) -> dict[str, Any]:
+        return {
+            "createdAt": self.now,
+            "createdBy": self.author,
+            "lastEditedAt": self.now,
+            "lastEditedBy": self.author,
+            "confidence": 1.0,
+            "manualAnnotation": True,
+        }
 
 
-def _frame_object(
-    obj: ObjectLabel,
-    cls: ObjectClass,
-    geometry: Geometry,
-    points: dict[str, str],
-    old: dict[str, Any] | None,
-    stamp: _Stamp,
-) -> dict[str, Any]:
-    if old is not None and old.get("featureHash") != cls.hash:
-        old = None
-    meta = _provenance(old, old is not None and _unchanged_geometry(cls, old, geometry), stamp)
-    entry: dict[str, Any] = {
-        "name": cls.name,
-        "color": cls.color,
-        "shape": cls.shape.value,
-        "value": snake(cls.name),
-        "createdAt": meta["createdAt"],
-        "createdBy": meta["createdBy"],
-        "confidence": meta["confidence"],
-        "objectHash": obj.hash,
-        "featureHash": cls.hash,
-        "manualAnnotation": meta["manualAnnotation"],
-        "lastEditedAt": meta["lastEditedAt"],
-    }
-    if meta["lastEditedBy"] is not None:
-        entry["lastEditedBy"] = meta["lastEditedBy"]
-    entry.update(encode_geometry(cls, geometry, points))
-    return entry
-
-
-def _classification(
-    label: ClassificationLabel, ontology: Ontology, old: dict[str, Any] | None, stamp: _Stamp, title: str
-) -> dict[str, Any]:
-    node = ontology.node(label.feature)
-    fail = failer(title, f"classification {label.hash}")
-    if not isinstance(node, ClassificationClass):
-        raise fail(f"featureHash {label.feature!r} is not a classification in the ontology")
-    if old is not None and old.get("featureHash") != label.feature:
-        old = None
-    unchanged = False
-    if old is not None:
-        try:
-            was = decode_classification(ontology, label.hash, old, title)
-            unchanged = was is not None and (was.answers, was.ranges) == (label.answers, label.ranges)
-        except EncordFormatError:
-            pass
-    meta = _provenance(old, unchanged, stamp)
-    return {
-        "classifications": [encode_answer(ontology, f, v, fail) for f, v in label.answers],
-        "classificationHash": label.hash,
-        "featureHash": node.hash,
-        "spaces": {},
-        "range": [[start, end] for start, end in label.ranges],
-        "createdBy": meta["createdBy"],
-        "createdAt": meta["createdAt"],
-        "lastEditedBy": meta["lastEditedBy"],
-        "lastEditedAt": meta["lastEditedAt"],
-        "confidence": meta["confidence"],
-        "manualAnnotation": meta["manualAnnotation"],
-    }
+def _content(label: Label) -> Label:
+    """A label without its tags: tags are not in the dict."""
+    return replace(label, tags=())
 
 
 def encode_row(
     row: LabelRow, ontology: Ontology, base: dict[str, Any], *, now: str = EPOCH, author: str | None = None
 ) -> dict[str, Any]:
-    """`base` (the remote row's dict, or `empty_row_dict`) with its labels replaced by `row`'s.
+    """A copy of `base` (the remote row's dict, or `empty_row_dict`) patched to hold `row`'s labels.
 
-    Everything but the labels is kept from `base`, which is not modified. A label that `base` already has
-    keeps its createdAt/createdBy (per frame for objects), and its lastEditedAt/By, confidence and
-    manualAnnotation where it did not change; anything new or changed is stamped `now` and `author`
-    (None lets the server fill in the user), confidence 1.0, manual. Names, colours and values come
-    from the ontology. Raises EncordFormatError for a row that does not fit `base` or the ontology.
+    `base` is not modified. New or changed entries are stamped `now` and `author` (None lets the server fill
+    in the user). Names, colours and values of written entries come from the ontology. Raises
+    EncordFormatError for a row that does not fit `base` or the ontology.
     """
     title = row_title(base)
     kind = data_type(base)
-    if (
-        str(base.get("data_hash")) != row.key.data_hash
-        or base.get("branch_name", row.key.branch) != row.key.branch
-    ):
+    if str(base.get("data_hash")) != row.key.data_hash or base.get("branch_name", row.key.branch) != row.key.branch:
         raise EncordFormatError(
             f"{title}: the base dict is for {base.get('data_hash')}@{base.get('branch_name')}, not {row.key}"
         )
-    stamp = _Stamp(now, author)
-    old_entries = {
-        (str(e.get("objectHash")), f): e for f, labels in frame_labels(base) for e in labels.get("objects") or []
-    }
-    old_features = {h: e.get("featureHash") for (h, _), e in old_entries.items()}
-    old_answers = base.get("object_answers") or {}
-
-    on_frame: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    object_answers: dict[str, Any] = {}
-    object_actions: dict[str, Any] = {}
-    for obj in row.objects:
-        cls = ontology.node(obj.feature)
-        if not isinstance(cls, ObjectClass):
-            raise EncordFormatError(
-                f"{title}: object {obj.hash}: featureHash {obj.feature!r} is not an object in the ontology"
-            )
-        fail: Fail = failer(title, f"object {obj.hash} ({cls.name})")
-        points = skeleton_point_hashes(ontology, cls) if cls.shape is Shape.SKELETON else {}
-        for frame, geometry in obj.frames:
-            if geometry.shape is not cls.shape:
-                raise fail(f"{cls.name} is a {cls.shape.value}, not a {geometry.shape.value}")
-            on_frame[frame].append(
-                _frame_object(obj, cls, geometry, points, old_entries.get((obj.hash, frame)), stamp)
-            )
-        answer: dict[str, Any] = {
-            "classifications": [encode_answer(ontology, f, v, fail) for f, v in obj.answers],
-            "objectHash": obj.hash,
-        }
-        number = (old_answers.get(obj.hash) or {}).get("objectNumber")
-        if number is not None and old_features.get(obj.hash) == cls.hash:
-            answer["objectNumber"] = number
-        object_answers[obj.hash] = answer
-        if obj.dynamic:
-            actions = [encode_dynamic(ontology, d, fail) for d in obj.dynamic]
-            object_actions[obj.hash] = {"actions": actions, "objectHash": obj.hash}
-
-    old_classifications = base.get("classification_answers") or {}
-    classification_answers = {
-        c.hash: _classification(c, ontology, old_classifications.get(c.hash), stamp, title)
-        for c in row.classifications
-    }
-    labels = {
-        "object_answers": object_answers,
-        "classification_answers": classification_answers,
-        "object_actions": object_actions,
-        "data_units": _data_units(base, kind, on_frame, title),
-    }
-    out = {k: labels[k] if k in labels else copy.deepcopy(v) for k, v in base.items()}
-    out.update({k: v for k, v in labels.items() if k not in out})
+    was = {label.hash: label for label in decode_row(base, ontology, row.key.branch).labels}
+    want = {label.hash: _content(label) for label in row.labels}
+    touched = sorted(h for h in was.keys() | want.keys() if was.get(h) != want.get(h))
+    out = copy.deepcopy(base)
     out.setdefault("branch_name", row.key.branch)
+    if touched:
+        _Patch(out, ontology, kind, _Stamp(now, author), title).apply(touched, want)
     return out
 
 
-def _data_units(
-    base: dict[str, Any], kind: DataType, on_frame: dict[int, list[dict[str, Any]]], title: str
-) -> dict[str, Any]:
-    units: dict[str, Any] = {}
-    placed: set[int] = set()
-    for unit_hash, unit in (base.get("data_units") or {}).items():
-        labels: dict[str, Any]
-        if kind is DataType.VIDEO:
-            frames = sorted(set(on_frame) - placed)
-            labels = {str(f): {"objects": on_frame[f], "classifications": []} for f in frames}
-            placed.update(frames)
-        else:
-            frame = unit_frame(kind, unit)
-            labels = {"objects": on_frame.get(frame, []), "classifications": []}
-            placed.add(frame)
-        units[unit_hash] = {k: labels if k == "labels" else copy.deepcopy(v) for k, v in unit.items()}
-        units[unit_hash]["labels"] = labels
-    missing = sorted(set(on_frame) - placed)
-    if missing:
-        raise EncordFormatError(f"{title}: labels on frame {missing[0]}, which no data unit of the row holds")
-    return units
+class _Patch:
+    def __init__(self, out: dict[str, Any], ontology: Ontology, kind: DataType, stamp: _Stamp, title: str) -> None:
+        self.out = out
+        self.ontology = ontology
+        self.kind = kind
+        self.stamp = stamp
+        self.title = title
+
+    def apply(self, touched: list[str], want: dict[str, Label]) -> None:
+        self.emptied: set[int] = set()
+        old_frames = self._take_frame_entries(set(touched))
+        object_answers = self.out.setdefault("object_answers", {})
+        object_actions = self.out.setdefault("object_actions", {})
+        classification_answers = self.out.setdefault("classification_answers", {})
+        for label_hash in touched:
+            old_answer = object_answers.pop(label_hash, None)
+            old_actions = object_actions.pop(label_hash, None)
+            old_classification = classification_answers.pop(label_hash, None)
+            label = want.get(label_hash)
+            if isinstance(label, ObjectLabel):
+                self._object(label, old_frames.get(label_hash, {}), old_answer, old_actions)
+            elif isinstance(label, ClassificationLabel):
+                self._classification(label, old_classification, old_frames.get(label_hash, {}))
+        self._drop_empty_frames()
+
+    # -- frames ----------------------------------------------------------------------------------
+
+    def _frames(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(frame, that frame's {"objects", "classifications"} dict) for every frame of the row's units."""
+        for unit in (self.out.get("data_units") or {}).values():
+            labels = unit.setdefault("labels", {})
+            if self.kind.framed:
+                for frame, frame_labels in labels.items():
+                    yield int(frame), frame_labels
+            else:
+                yield unit_frame(self.kind, unit), labels
+
+    def _frame(self, frame: int) -> dict[str, Any]:
+        """The labels dict of one frame, created when the frame has none yet."""
+        units = list((self.out.get("data_units") or {}).values())
+        if self.kind.framed and units:
+            labels: dict[str, Any] = units[0].setdefault("labels", {})
+            return labels.setdefault(str(frame), {"objects": [], "classifications": []})  # type: ignore[no-any-return]
+        for unit in units:
+            if unit_frame(self.kind, unit) == frame:
+                return unit.setdefault("labels", {})  # type: ignore[no-any-return]
+        raise EncordFormatError(f"{self.title}: labels on frame {frame}, which no data unit of the row holds")
+
+    def _take_frame_entries(self, hashes: set[str]) -> dict[str, dict[int, dict[str, Any]]]:
+        """Remove the per-frame entries of these labels from every frame; return them by hash and frame."""
+        taken: dict[str, dict[int, dict[str, Any]]] = {}
+        for frame, labels in self._frames():
+            for key, hash_key in (("objects", "objectHash"), ("classifications", "classificationHash")):
+                entries = labels.get(key)
+                if not entries:
+                    continue
+                kept = []
+                for entry in entries:
+                    label_hash = str(entry.get(hash_key))
+                    if label_hash in hashes:
+                        taken.setdefault(label_hash, {})[frame] = entry
+                    else:
+                        kept.append(entry)
+                if len(kept) != len(entries):
+                    labels[key] = kept
+                    self.emptied.add(frame)
+        return taken
+
+    def _drop_empty_frames(self) -> None:
+        if not self.kind.framed:
+            return
+        for unit in (self.out.get("data_units") or {}).values():
+            labels = unit.get("labels") or {}
+            emptied = [f for f, v in labels.items() if int(f) in self.emptied and isinstance(v, dict) and _empty(v)]
+            for frame in emptied:
+                del labels[frame]
+
+    # -- objects ---------------------------------------------------------------------------------
+
+    def _object(
+        self,
+        obj: ObjectLabel,
+        old_frames: dict[int, dict[str, Any]],
+        old_answer: dict[str, Any] | None,
+        old_actions: dict[str, Any] | None,
+    ) -> None:
+        cls = self.ontology.node(obj.feature)
+        if not isinstance(cls, ObjectClass) or not cls.shape.declarable:
+            raise EncordFormatError(
+                f"{self.title}: object {obj.hash}: featureHash {obj.feature!r} is not an object in the ontology"
+            )
+        fail = failer(self.title, f"object {obj.hash} ({cls.name})")
+        points = skeleton_point_hashes(self.ontology, cls) if cls.shape is Shape.SKELETON else {}
+        for frame, geometry in obj.frames:
+            if geometry.shape is not cls.shape:
+                raise fail(f"{cls.name} is a {cls.shape.value}, not a {geometry.shape.value}")
+            entry = self._frame_object(obj.hash, cls, geometry, points, old_frames.get(frame))
+            self._frame(frame).setdefault("objects", []).append(entry)
+        answer = dict(old_answer or {})
+        answer["classifications"] = self._answers(
+            cls.attributes, obj.answers, (old_answer or {}).get("classifications") or [], fail, dynamic=False
+        )
+        answer["objectHash"] = obj.hash
+        if old_frames and any(e.get("featureHash") != cls.hash for e in old_frames.values()):
+            answer.pop("objectNumber", None)  # a number counts objects of one class
+        self.out["object_answers"][obj.hash] = answer
+        old_list = (old_actions or {}).get("actions") or []
+        if obj.dynamic or old_list:
+            actions = dict(old_actions or {})
+            actions["actions"] = self._dynamic(cls.attributes, obj.dynamic, old_list, fail)
+            actions["objectHash"] = obj.hash
+            self.out["object_actions"][obj.hash] = actions
+
+    def _frame_object(
+        self,
+        object_hash: str,
+        cls: ObjectClass,
+        geometry: Geometry,
+        points: dict[str, str],
+        old: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if old is not None and old.get("featureHash") == cls.hash and _same_geometry(cls, old, geometry):
+            return old
+        entry = {k: v for k, v in old.items() if k not in _GEOMETRY_KEYS} if old else self.stamp.created()
+        entry.update(
+            name=cls.name,
+            color=cls.color,
+            shape=cls.shape.value,
+            value=snake(cls.name),
+            objectHash=object_hash,
+            featureHash=cls.hash,
+        )
+        if old is not None:
+            self.stamp.edited(entry)
+        if entry.get("lastEditedBy") is None:
+            entry.pop("lastEditedBy", None)
+        old_skeleton = old.get("skeleton") if old and old.get("featureHash") == cls.hash else None
+        entry.update(encode_geometry(cls, geometry, points, old_skeleton))
+        return entry
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def _answers(
+        self,
+        scope: tuple[Attribute, ...],
+        answers: tuple[tuple[str, Any], ...],
+        old: list[dict[str, Any]],
+        fail: Fail,
+        *,
+        dynamic: bool,
+    ) -> list[dict[str, Any]]:
+        """The answer entries for `answers`: an answer that did not change keeps its old entries as they were,
+        a changed one keeps its old entry's other keys; entries labelsync does not manage stay."""
+        managed = {a.hash for a in walk_attributes(scope) if a.dynamic is dynamic}
+        decoder = AnswerDecoder(self.ontology, scope, fail)
+        by_feature: dict[str, list[dict[str, Any]]] = {}
+        result = []
+        for entry in old:
+            feature = str(entry.get("featureHash"))
+            if feature in managed:
+                by_feature.setdefault(feature, []).append(entry)
+            else:
+                result.append(entry)
+        for feature, value in answers:
+            before = by_feature.get(feature, [])
+            if before and decoder.value_of(before) == value:
+                result.extend(before)
+                continue
+            entry = answer_entry(self.ontology, feature, value, fail, base=before[0] if before else None)
+            result.append(entry)
+        return result
+
+    def _dynamic(
+        self,
+        scope: tuple[Attribute, ...],
+        answers: tuple[DynamicAnswer, ...],
+        old: list[dict[str, Any]],
+        fail: Fail,
+    ) -> list[dict[str, Any]]:
+        managed = {a.hash for a in walk_attributes(scope) if a.dynamic}
+        kept = [e for e in old if str(e.get("featureHash")) not in managed]
+        firsts: dict[str, dict[str, Any]] = {}
+        for entry in old:
+            firsts.setdefault(str(entry.get("featureHash")), entry)
+        written = [dynamic_entry(self.ontology, d, fail, base=firsts.get(d.attribute)) for d in answers]
+        return kept + written
+
+    # -- classifications ---------------------------------------------------------------------------
+
+    def _classification(
+        self, label: ClassificationLabel, old: dict[str, Any] | None, old_frames: dict[int, dict[str, Any]]
+    ) -> None:
+        node = self.ontology.node(label.feature)
+        fail = failer(self.title, f"classification {label.hash}")
+        if not isinstance(node, ClassificationClass):
+            raise fail(f"featureHash {label.feature!r} is not a classification in the ontology")
+        if old is not None and old.get("featureHash") != label.feature:
+            old = None
+        entry = dict(old) if old is not None else {**self.stamp.created(), "spaces": {}}
+        if old is not None:
+            self.stamp.edited(entry)
+        entry.update(
+            classifications=self._answers(
+                (node.attribute,), label.answers, (old or {}).get("classifications") or [], fail, dynamic=False
+            ),
+            classificationHash=label.hash,
+            featureHash=node.hash,
+            range=[[start, end] for start, end in label.ranges],
+        )
+        self.out["classification_answers"][label.hash] = entry
+        for frame, frame_entry in old_frames.items():  # older rows also list classifications per frame
+            if any(start <= frame <= end for start, end in label.ranges):
+                self._frame(frame).setdefault("classifications", []).append(frame_entry)
 
 
-def empty_row_dict(
-    data: DataUnit,
-    branch: str = "main",
-    label_hash: str | None = None,
-    extra_units: Sequence[Mapping[str, Any]] | None = None,
-    *,
-    now: str = EPOCH,
-) -> dict[str, Any]:
-    """The dict of a label row with no labels, for a data unit that has none yet: a base for `encode_row`.
-
-    For an image group, `extra_units` lists its images in order, each a mapping with `data_hash` (required)
-    and optionally `data_title`, `data_sequence` (default: the position), `width`, `height` (default: the
-    group's), `data_link` and `data_type` (a MIME type; default: guessed from the title). It is required for
-    image groups and must be None otherwise.
-    """
-    if (data.type is DataType.IMAGE_GROUP) != (extra_units is not None):
-        raise ValueError(f"{data.title}: extra_units is required for image groups, and only for them")
-    unit: dict[str, Any] = {
-        "data_hash": data.hash,
-        "data_title": data.title,
-        "data_link": "",
-        "data_type": _mime(data.title, data.type),
-        "data_sequence": 0,
-        "width": data.width,
-        "height": data.height,
-        "labels": {},
-    }
-    units = {data.hash: unit}
-    if data.type is DataType.VIDEO and data.fps:
-        unit.update(data_duration=data.frames / data.fps, data_fps=data.fps)
-    if extra_units is not None:
-        units = {}
-        for index, image in enumerate(extra_units):
-            image_title = str(image.get("data_title") or f"{data.title}_{index}")
-            units[str(image["data_hash"])] = {
-                "data_hash": str(image["data_hash"]),
-                "data_title": image_title,
-                "data_link": image.get("data_link", ""),
-                "data_type": image.get("data_type") or _mime(image_title, DataType.IMAGE),
-                "data_sequence": str(image.get("data_sequence", index)),
-                "width": image.get("width") or data.width,
-                "height": image.get("height") or data.height,
-                "labels": {},
-            }
-    return {
-        "label_hash": label_hash,
-        "branch_name": branch,
-        "created_at": now,
-        "last_edited_at": now,
-        "data_hash": data.hash,
-        "dataset_hash": "",
-        "dataset_title": "",
-        "data_title": data.title,
-        "data_type": data.type.value,
-        "annotation_task_status": "QUEUED",
-        "is_shadow_data": False,
-        "object_answers": {},
-        "classification_answers": {},
-        "object_actions": {},
-        "label_status": "NOT_LABELLED",
-        "data_units": units,
-        "spaces": {},
-    }
+def _empty(frame_labels: dict[str, Any]) -> bool:
+    return not frame_labels.get("objects") and not frame_labels.get("classifications") and len(frame_labels) <= 2
 
 
-def _mime(title: str, kind: DataType) -> str:
-    guessed, _ = mimetypes.guess_type(title)
-    return guessed or ("video/mp4" if kind is DataType.VIDEO else "image/jpeg")
+def _same_geometry(cls: ObjectClass, old: dict[str, Any], geometry: Geometry) -> bool:
+    from reconciler.encord_format.geometry import decode_geometry
+
+    try:
+        return decode_geometry(cls, old) == geometry
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False

@@ -6,6 +6,11 @@ Encord keys, by ontology shape (all normalised 0..1 except the bitmask, which is
 `skeleton {"0": {x, y, name, featureHash}, ...}` (point names and hashes from the skeleton template), and for
 a polygon both `polygon` (the outline of the first polygon only, `{"0": {x, y}, ...}`) and `polygons`
 (every polygon with its holes, `[[[x0, y0, x1, y1, ...] ring...] polygon...]`). Older rows have `polygon` only.
+`circle {x, y, r, stretch, theta}`, `ellipse {x, y, rx, ry, theta}`, `cuboid_2d {front: [x0, y0, ... x3, y3],
+vanishingPoint {x, y}, scaleRatio}` (perspective) or `cuboid_2d {front, offset {x, y}}` (isometric).
+A skeleton point's visibility is `visibility: "occluded"` (what the SDK writes) or a flag `occluded: true`
+(what the SDK also reads); canonically it is absent for a visible point, else invisible, occluded or
+self_occluded.
 """
 
 from __future__ import annotations
@@ -23,9 +28,19 @@ GEOMETRY_FIELD: dict[Shape, str] = {
     Shape.POINT: "point",
     Shape.BITMASK: "bitmask",
     Shape.SKELETON: "skeleton",
+    Shape.CIRCLE: "circle",
+    Shape.ELLIPSE: "ellipse",
+    Shape.CUBOID_2D: "cuboid_2d",
 }
 
 _BOX_KEYS = ("x", "y", "w", "h")
+_CIRCLE_KEYS = ("x", "y", "r", "stretch", "theta")
+_ELLIPSE_KEYS = ("x", "y", "rx", "ry", "theta")
+_DEFAULTS = {"stretch": 1.0, "theta": 0.0}
+
+VISIBILITY = {"invisible": "invisible", "occluded": "occluded", "selfOccluded": "self_occluded"}
+"""Encord's visibility values -> the canonical (and label-file) names; "visible" is the default, not kept."""
+_ENCORD_VISIBILITY = {canonical: encord for encord, canonical in VISIBILITY.items()}
 
 
 def _xy(point: Any) -> list[float]:
@@ -75,14 +90,55 @@ def decode_geometry(cls: ObjectClass, entry: dict[str, Any]) -> Geometry:
     elif shape is Shape.BITMASK:
         value = {k: int(raw[k]) for k in ("top", "left", "width", "height")}
         value["rle"] = str(raw["rleString"] if "rleString" in raw else raw["rle_string"])
+    elif shape is Shape.CIRCLE:
+        value = {k: float(raw.get(k, _DEFAULTS.get(k)) if k in _DEFAULTS else raw[k]) for k in _CIRCLE_KEYS}
+    elif shape is Shape.ELLIPSE:
+        value = {k: float(raw.get(k, 0.0) if k == "theta" else raw[k]) for k in _ELLIPSE_KEYS}
+    elif shape is Shape.CUBOID_2D:
+        value = _cuboid_2d(raw)
     else:
-        names = cls.skeleton_points
-        value = {}
-        for index, point in enumerate(_points(raw)):
-            name = point.get("name") or (names[index] if index < len(names) else str(index))
-            x, y = _xy(point)
-            value[str(name)] = {"x": x, "y": y}
+        value = _skeleton(cls, raw)
     return Geometry(shape, value)
+
+
+def _cuboid_2d(raw: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {"front": _ring(raw["front"])}
+    if raw.get("vanishingPoint") is not None:
+        value["vanishing_point"] = dict(zip(("x", "y"), _xy(raw["vanishingPoint"]), strict=True))
+        value["scale_ratio"] = float(raw["scaleRatio"])
+    else:
+        value["offset"] = dict(zip(("x", "y"), _xy(raw["offset"]), strict=True))
+    return value
+
+
+def _skeleton(cls: ObjectClass, raw: Any) -> dict[str, Any]:
+    names = cls.skeleton_points
+    value: dict[str, Any] = {}
+    for index, point in enumerate(_points(raw)):
+        name = point.get("name") or (names[index] if index < len(names) else str(index))
+        x, y = _xy(point)
+        value[str(name)] = {"x": x, "y": y}
+        visibility = point_visibility(point)
+        if visibility is not None:
+            value[str(name)]["visibility"] = visibility
+    return value
+
+
+def point_visibility(point: dict[str, Any]) -> str | None:
+    """A skeleton point's canonical visibility, None for a visible one. The SDK reads flags first."""
+    for encord, canonical in VISIBILITY.items():
+        if point.get(encord) is True:
+            return canonical
+    if point.get("visible") is True:
+        return None
+    given = point.get("visibility")
+    if given is None or given == "visible":
+        return None
+    if given in VISIBILITY:
+        return VISIBILITY[str(given)]
+    if given in _ENCORD_VISIBILITY:
+        return str(given)
+    raise ValueError(f"skeleton point visibility {given!r} is not one Encord knows")
 
 
 def skeleton_point_hashes(ontology: Ontology, cls: ObjectClass) -> dict[str, str]:
@@ -103,8 +159,10 @@ def _point_dict(x: Any, y: Any) -> dict[str, float]:
     return {"x": float(x), "y": float(y)}
 
 
-def encode_geometry(cls: ObjectClass, geometry: Geometry, point_hashes: dict[str, str]) -> dict[str, Any]:
-    """The geometry keys of an Encord frame object for a canonical geometry."""
+def encode_geometry(
+    cls: ObjectClass, geometry: Geometry, point_hashes: dict[str, str], old: Any = None
+) -> dict[str, Any]:
+    """The geometry keys of an Encord frame object for a canonical geometry (`old`: the skeleton it had)."""
     value = geometry.value
     shape = geometry.shape
     if shape is Shape.BOX:
@@ -131,13 +189,39 @@ def encode_geometry(cls: ObjectClass, geometry: Geometry, point_hashes: dict[str
                 "rleString": str(value["rle"]),
             }
         }
+    if shape is Shape.CIRCLE:
+        return {"circle": {k: float(value[k]) for k in _CIRCLE_KEYS}}
+    if shape is Shape.ELLIPSE:
+        return {"ellipse": {k: float(value[k]) for k in _ELLIPSE_KEYS}}
+    if shape is Shape.CUBOID_2D:
+        cuboid: dict[str, Any] = {"front": [float(c) for point in value["front"] for c in point]}
+        if "offset" in value:
+            cuboid["offset"] = _point_dict(value["offset"]["x"], value["offset"]["y"])
+        else:
+            cuboid["vanishingPoint"] = _point_dict(value["vanishing_point"]["x"], value["vanishing_point"]["y"])
+            cuboid["scaleRatio"] = float(value["scale_ratio"])
+        return {"cuboid_2d": cuboid}
+    return {"skeleton": _encode_skeleton(cls, value, point_hashes, old)}
+
+
+def _encode_skeleton(
+    cls: ObjectClass, value: dict[str, Any], point_hashes: dict[str, str], old: Any
+) -> dict[str, Any]:
+    """Skeleton points in template order; a point the old geometry had keeps its other keys (colour,
+    featureHash, value) and only its position and visibility change."""
+    before = {str(p.get("name")): p for p in _points(old)} if old else {}
     names = [n for n in cls.skeleton_points if n in value] + sorted(
         n for n in value if n not in cls.skeleton_points
     )
     points: dict[str, Any] = {}
     for index, name in enumerate(names):
-        point: dict[str, Any] = {**_point_dict(value[name]["x"], value[name]["y"]), "name": name}
-        if name in point_hashes:
+        flags = {*VISIBILITY, "visible", "visibility"}
+        kept = {k: v for k, v in (before.get(name) or {}).items() if k not in flags}
+        point: dict[str, Any] = {**kept, **_point_dict(value[name]["x"], value[name]["y"]), "name": name}
+        if "featureHash" not in point and name in point_hashes:
             point["featureHash"] = point_hashes[name]
+        visibility = value[name].get("visibility")
+        if visibility is not None:
+            point["visibility"] = _ENCORD_VISIBILITY[visibility]
         points[str(index)] = point
-    return {"skeleton": points}
+    return points

@@ -80,19 +80,28 @@ def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], Extra
     """The data units behind an Encord JSON export (a list of label-row dicts)."""
     units: dict[str, DataUnit] = {}
     extra: ExtraUnits = {}
-    for row in rows:
-        kind = DataType(str(row.get("data_type", "image")).lower())
-        parts = list(row.get("data_units", {}).values())
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("data_hash"), str):
+            raise ConfigError(f"label row {index} of the export has no `data_hash`: is this an Encord JSON export?")
+        try:
+            kind = DataType(str(row.get("data_type", "image")).lower())
+        except ValueError:
+            known = ", ".join(t.value for t in DataType)
+            raise ConfigError(
+                f"{row['data_hash']}: data type {row.get('data_type')!r} is not one Encord has ({known})"
+            ) from None
+        parts = [p for p in (row.get("data_units") or {}).values() if isinstance(p, dict)]
         first = parts[0] if parts else {}
         frames = len(parts) if kind is DataType.IMAGE_GROUP else 1
-        if kind is DataType.VIDEO:
+        if kind.framed:
             fps = float(first.get("data_fps") or 0)
             duration = float(first.get("data_duration") or 0)
-            labelled = [int(f) for f in first.get("labels", {}) if str(f).isdigit()]
-            frames = max(round(fps * duration), max(labelled, default=0) + 1)
+            labelled = [int(f) for f in first.get("labels") or {} if str(f).isdigit()]
+            slices = int(first.get("data_frames") or first.get("number_of_frames") or 0)
+            frames = max(round(fps * duration), slices, max(labelled, default=0) + 1)
         units[row["data_hash"]] = DataUnit(
             hash=row["data_hash"],
-            title=row.get("data_title", row["data_hash"]),
+            title=str(row.get("data_title") or row["data_hash"]),
             type=kind,
             frames=frames,
             width=int(first.get("width") or 0),

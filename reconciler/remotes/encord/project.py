@@ -30,8 +30,6 @@ from reconciler.remotes.encord.client import connect, domain_of, get_project, re
 from reconciler.remotes.encord.errors import DEFAULT_BACKOFF, RejectedError, Retries, translated
 from reconciler.remotes.encord.tags import CollectionTags
 
-_DATA_TYPES = {"image": DataType.IMAGE, "video": DataType.VIDEO, "img_group": DataType.IMAGE_GROUP}
-
 REFETCH_AFTER = 60.0
 """Seconds: a row read by `fetch` longer ago than this is read again before it is written."""
 
@@ -212,7 +210,8 @@ def _rows(count: int) -> str:
 
 
 def _data_unit(row: Any) -> DataUnit:
-    kind = _DATA_TYPES.get(str(getattr(row.data_type, "value", row.data_type)).lower(), DataType.IMAGE)
+    raw = str(getattr(row.data_type, "value", row.data_type)).lower()
+    kind = next((t for t in DataType if t.value == raw), DataType.UNKNOWN)
     return DataUnit(
         hash=row.data_hash,
         title=row.data_title,
