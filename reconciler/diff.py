@@ -60,6 +60,7 @@ def diff_row(
         tags=desired.row.tags if desired.row.tags != remote.tags else None,
         frame_tags=desired.row.frame_tags if desired.row.frame_tags != remote.frame_tags else None,
         kept=kept,
+        carried=remote.carried,
     )
     return _with_after(plan, remote)
 

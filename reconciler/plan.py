@@ -76,6 +76,8 @@ class RowPlan:
     frame_tags: tuple[FrameTag, ...] | None = None
     kept: int = 0
     """Remote labels the file does not declare, kept because the file says `prune: false`."""
+    carried: int = 0
+    """Remote labels labelsync cannot declare (shapes or classes it does not model): kept as they are."""
 
     @property
     def has_changes(self) -> bool:

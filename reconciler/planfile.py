@@ -119,6 +119,7 @@ def _row_to_dict(row: RowPlan) -> dict[str, Any]:
             "delete": row.count(Action.DELETE),
             "tag_changes": len(row.all_tag_changes),
             "kept": row.kept,
+            "carried": row.carried,
         },
         "changes": [_change_to_dict(c) for c in row.changes],
         "tag_changes": [_tag_to_dict(t) for t in row.tag_changes],
@@ -140,4 +141,5 @@ def _row_from_dict(data: dict[str, Any]) -> RowPlan:
         tags=tuple(data["tags"]) if data["tags"] is not None else None,
         frame_tags=frame_tags_from_dict(data["frame_tags"]) if data["frame_tags"] is not None else None,
         kept=data["counts"]["kept"],
+        carried=data["counts"].get("carried", 0),
     )

@@ -52,6 +52,10 @@ def row_lines(row: dict[str, Any]) -> Iterator[Line]:
     if row["counts"]["kept"]:
         count = row["counts"]["kept"]
         yield Line(" ", 1, f"({count} remote label{'s' if count != 1 else ''} kept: the file says prune: false)")
+    carried = row["counts"].get("carried", 0)
+    if carried:
+        what = f"{carried} label{'s' if carried != 1 else ''}"
+        yield Line(" ", 1, f"({what} that labelsync cannot declare yet, kept as they are)")
 
 
 _COORDINATES = ("x", "y", "w", "h", "theta")
