@@ -209,7 +209,7 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
         )
     if unit is not None and ref is not None and not unit.type.declarable:
         message = (
-            f"{unit.title} is a {unit.type.value} row: labelsync cannot declare labels on {unit.type.value} rows"
+            f"{unit.title} is a row of type {unit.type.value}: labelsync cannot declare labels on {unit.type.value} rows"
             " yet, so this file is skipped and the row's labels are kept as they are"
         )
         field = "data" if ref.title is not None else "data_hash"
