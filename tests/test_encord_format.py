@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from encord.objects.bitmask import BitmaskCoordinates
 from encord.objects.coordinates import BoundingBoxCoordinates, SkeletonCoordinate
 from encord_fixtures import GROUP, GROUP_IMAGES, HAND_POINTS, IMAGE, VIDEO, H, ontology, sdk_label_row
 
-from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
+from reconciler.encord_format import decode_row, empty_row_dict, encode_row
 from reconciler.model import (
     ClassificationLabel,
     DataUnit,
