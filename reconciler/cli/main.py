@@ -63,6 +63,25 @@ def validate(config: ConfigOption = None) -> None:
         validate_cmd.validate(config)
 
 
+@app.command("fmt")
+def fmt_command(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(metavar="PATH", help="Label files or directories [default: every label file]."),
+    ] = None,
+    config: ConfigOption = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a file is not formatted (for CI).")
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; show the changes as a diff.")] = False,
+) -> None:
+    """Rewrite label files in the canonical layout (key order, numbers, quotes); comments are kept."""
+    from reconciler.cli.commands import fmt as fmt_cmd
+
+    with exit_codes():
+        fmt_cmd.fmt(config, paths or [], check, diff)
+
+
 @app.command()
 def plan(
     config: ConfigOption = None,
@@ -112,6 +131,48 @@ def show(
     """Render a saved plan (e.g. `--format markdown` for a pull-request comment)."""
     with exit_codes():
         show_cmd.show(plan_file, fmt)
+
+
+@app.command()
+def pull(
+    config: ConfigOption = None,
+    data: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--data", metavar="TITLE|HASH", help="Only this data unit's row (repeat for more)."),
+    ] = None,
+    branch: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--branch", help="The branch whose rows to pull [default: branch: in the config, main]."),
+    ] = None,
+    directory: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--dir", help="Where new label files go [default: labels: in the config, labels]."),
+    ] = None,
+    drifted: Annotated[
+        bool,
+        typer.Option("--drifted", help="Write only rows that differ from their files, and rows without a file."),
+    ] = False,
+    database: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--database", help="Without labelsync.yaml: pull from this local project (SQLite file)."),
+    ] = None,
+    encord: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--encord", metavar="PROJECT_HASH", help="Without labelsync.yaml: pull from this Encord project."),
+    ] = None,
+    domain: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--domain", help="With --encord: eu (the default), us, or https://host."),
+    ] = None,
+) -> None:
+    """Write the remote's label rows as label files, and its ontology: adopt an existing project.
+
+    Rows that have a file are written to it; in a directory without labelsync.yaml, one is written too.
+    """
+    from reconciler.cli.commands import pull as pull_cmd
+
+    with exit_codes():
+        pull_cmd.pull(config, data or [], branch, directory, drifted, database, encord, domain)
 
 
 DatabaseOption = Annotated[

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.cli.output import say
-from reconciler.config import load_config
+from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, LabelsyncError
+from reconciler.pull.config_file import config_path, config_text, local_remote, new_config, relative_to_root
+from reconciler.pull.files import create_file, display
 from reconciler.remotes.local import LocalProject, create_project
 from reconciler.remotes.manifest import read_manifest, units_from_export
 from reconciler.remotes.open import read_ontology
@@ -17,6 +19,20 @@ from reconciler.remotes.open import read_ontology
 def _database(config_path: Path | None, database: Path | None) -> Path:
     config = load_config(config_path)
     return database or config.path(config.remote.settings.get("database", ".labelsync/project.db"))
+
+
+def _write_config(config: Config, database: Path, ontology: Path, manifest: Path | None) -> None:
+    """In a directory without labelsync.yaml, one naming the project just created (never replacing one)."""
+    new = new_config(
+        config.root,
+        local_remote(database, config.root, manifest),
+        ontology=relative_to_root(ontology, config.root, "--ontology", must_be_inside=False),
+    )
+    path = config_path(new)
+    create_file(path, config_text(new, "`labelsync local init`"))
+    say(
+        f"Wrote {display(path, Path.cwd())}: `labelsync pull` writes the label files, `labelsync plan` reads them."
+    )
 
 
 def init(
@@ -47,6 +63,9 @@ def init(
         units, extra = units_from_export(rows)
     create_project(target, editor, units, rows, extra_units=extra)
     say(f"Created the local project {target}: {len(units)} data units, {len(rows)} label rows.")
+    config = load_config(config_path)
+    if config.source is None:
+        _write_config(config, target, ontology, manifest)
 
 
 def export(config_path: Path | None, out: Path, database: Path | None) -> None:
