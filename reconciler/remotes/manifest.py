@@ -76,6 +76,13 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
     return units, extra
 
 
+def _range_ends(row: dict[str, Any]) -> list[Any]:
+    """The last frames that classifications and dynamic answers name: frames the row must have."""
+    answers = [*(row.get("classification_answers") or {}).values()]
+    answers += [a for actions in (row.get("object_actions") or {}).values() for a in actions.get("actions") or []]
+    return [r[-1] for a in answers if isinstance(a, dict) for r in a.get("range") or [] if str(r[-1]).isdigit()]
+
+
 def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], ExtraUnits]:
     """The data units behind an Encord JSON export (a list of label-row dicts)."""
     units: dict[str, DataUnit] = {}
@@ -97,6 +104,7 @@ def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], Extra
             fps = float(first.get("data_fps") or 0)
             duration = float(first.get("data_duration") or 0)
             labelled = [int(f) for f in first.get("labels") or {} if str(f).isdigit()]
+            labelled += [int(end) for end in _range_ends(row)]
             slices = int(first.get("data_frames") or first.get("number_of_frames") or 0)
             frames = max(round(fps * duration), slices, max(labelled, default=0) + 1)
         units[row["data_hash"]] = DataUnit(

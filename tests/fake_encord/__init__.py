@@ -10,6 +10,7 @@ Independent of `reconciler/` by design: it implements the other side of the wire
 
 from .auth import generate_ssh_key
 from .faults import Fault, RequestRecord
+from .rows import FILE_TYPES, Image
 from .server import FakeEncord
 
-__all__ = ["FakeEncord", "Fault", "RequestRecord", "generate_ssh_key"]
+__all__ = ["FILE_TYPES", "FakeEncord", "Fault", "Image", "RequestRecord", "generate_ssh_key"]

@@ -5,13 +5,44 @@ Written from the wire format (docs in /work/shared/encord-reference.md), not fro
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-FILE_TYPES = {"image": "image/jpeg", "video": "video/mp4", "img_group": "image/jpeg"}
+FILE_TYPES = {
+    "image": "image/jpeg",
+    "video": "video/mp4",
+    "img_group": "image/jpeg",
+    "dicom": "application/dicom",
+    "nifti": "application/x-nifti",
+    "audio": "audio/mpeg",
+    "plain_text": "text/plain",
+    "pdf": "application/pdf",
+    "time_series": "text/csv",
+    "group": "group",
+    "scene": "scene",
+}
+"""The data types served (the row dict's `data_type`), each with the `file_type` a data unit has by default.
+`dicom_study` is not among them: the SDK (0.1.211) cannot parse its rows."""
 ROW_KEYS = ("data_units", "object_answers", "classification_answers", "object_actions")
+MULTI_FRAME = frozenset({"video", "dicom", "nifti", "pdf", "scene"})
+"""Types whose data unit keeps its labels per frame (`labels: {"<frame>": {...}}`)."""
+FRAME_BASED = frozenset({"image", "img_group", *MULTI_FRAME})
+"""Types whose classification ranges are frames (on the others they are samples, characters or times)."""
+SIZED = frozenset({"image", "video", "dicom", "nifti"})
+"""Types whose listing entry has the data unit's width and height (an image group's images have their own)."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image of an image group: its own data hash, title and size."""
+
+    data_hash: str
+    title: str
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -21,19 +52,49 @@ class Unit:
     data_hash: str
     project_hash: str
     title: str
-    type: str  # image | video | img_group
+    type: str  # a key of FILE_TYPES
     frames: int
     fps: float | None
     width: int
     height: int
     dataset_hash: str
     dataset_title: str
+    images: tuple[Image, ...] = ()
+    """An image group's images, when given at seeding (else derived: `image_hashes`, the unit's size)."""
+    file_type: str | None = None
+    duration: float | None = None
+    audio: dict[str, Any] | None = None
+    """audio_codec, audio_sample_rate, audio_bit_depth, audio_num_channels of an audio file."""
+    spaces: dict[str, Any] | None = None
+    """A data group's or scene's spaces: space id -> space info (as the listing sends it)."""
 
     def image_hashes(self) -> list[str]:
         """The per-image data unit hashes of an image group (the unit's own hash otherwise)."""
         if self.type != "img_group":
             return [self.data_hash]
+        if self.images:
+            return [image.data_hash for image in self.images]
         return [str(uuid.uuid5(uuid.UUID(self.data_hash), str(i))) for i in range(self.frames)]
+
+    def group_images(self) -> list[Image]:
+        """An image group's images: as seeded, or `<title>/<i>.jpg` of the unit's size."""
+        if self.images:
+            return list(self.images)
+        return [
+            Image(h, f"{self.title}/{i}.jpg", self.width, self.height) for i, h in enumerate(self.image_hashes())
+        ]
+
+    @property
+    def served_file_type(self) -> str:
+        return self.file_type or FILE_TYPES[self.type]
+
+    @property
+    def served_duration(self) -> float | None:
+        if self.duration is not None:
+            return self.duration
+        if self.type in ("video", "audio") and self.fps:
+            return self.frames / self.fps
+        return None
 
 
 @dataclass(frozen=True)
@@ -66,24 +127,46 @@ def parse_time(value: str) -> datetime:
 
 
 def new_row(unit: Unit, label_hash: str, branch: str) -> dict[str, Any]:
-    """The dict of a row with no labels, as a creation (labelrow PUT) answers it."""
+    """The dict of a row with no labels, as a creation (labelrow PUT) answers it: per data type the data unit
+    fields the SDK's `to_encord_dict` writes (and reads back in `from_labels_dict`)."""
     empty_frame: dict[str, Any] = {"objects": [], "classifications": []}
     data_units = {}
-    for i, image_hash in enumerate(unit.image_hashes()):
+    if unit.type == "img_group":
+        for i, image in enumerate(unit.group_images()):
+            data_units[image.data_hash] = {
+                "data_hash": image.data_hash,
+                "data_title": image.title,
+                "data_link": None,
+                "data_type": unit.served_file_type,
+                "data_sequence": str(i),
+                "width": image.width,
+                "height": image.height,
+                "labels": dict(empty_frame),
+            }
+    else:
         du: dict[str, Any] = {
-            "data_hash": image_hash,
-            "data_title": unit.title if unit.type != "img_group" else f"{unit.title}/{i}.jpg",
+            "data_hash": unit.data_hash,
+            "data_title": "" if unit.type in ("group", "scene") else unit.title,
             "data_link": None,
-            "data_type": FILE_TYPES[unit.type],
-            "data_sequence": str(i) if unit.type == "img_group" else 0,
-            "width": unit.width,
-            "height": unit.height,
-            "labels": {} if unit.type == "video" else dict(empty_frame),
+            "data_type": unit.served_file_type,
+            "data_sequence": 0,
+            "labels": {} if unit.type in MULTI_FRAME else dict(empty_frame),
         }
+        if unit.type in ("dicom", "group"):  # the two the SDK writes without a link
+            del du["data_link"]
+        if unit.type in SIZED:
+            du["width"], du["height"] = unit.width, unit.height
+        elif unit.type in ("pdf", "scene"):
+            du["width"], du["height"], du["data_fps"] = 0, 0, 0
+        if unit.type == "scene":
+            du["data_link"] = ""
         if unit.type == "video":
             du["data_fps"] = unit.fps
-            du["data_duration"] = unit.frames / unit.fps if unit.fps else None
-        data_units[image_hash] = du
+            du["data_duration"] = unit.served_duration
+        if unit.type == "audio":
+            du.update(unit.audio or {})
+            du["data_duration"] = unit.served_duration
+        data_units[unit.data_hash] = du
     return {
         "label_hash": label_hash,
         "branch_name": branch,
@@ -101,7 +184,7 @@ def new_row(unit: Unit, label_hash: str, branch: str) -> dict[str, Any]:
         "object_actions": {},
         "label_status": "LABEL_IN_PROGRESS",
         "data_units": data_units,
-        "spaces": {},
+        "spaces": copy.deepcopy(unit.spaces or {}),
     }
 
 
@@ -118,8 +201,14 @@ def served_row(stored: StoredRow) -> dict[str, Any]:
 
 
 def metadata(unit: Unit, stored: StoredRow | None, branch: str) -> dict[str, Any]:
-    """One entry of the labelrowmetadata listing (snake case); `label_hash` null for a row not created yet."""
-    video = unit.type == "video"
+    """One entry of the labelrowmetadata listing (snake case); `label_hash` null for a row not created yet.
+
+    What `LabelRowMetadata.from_dict` and the `LabelRowV2` built from it read per data type: the frame count
+    (DICOM and NIfTI slices, PDF pages, audio samples), fps and duration (video, audio), the size (image, video,
+    DICOM, NIfTI; an image group's images carry their own), the audio fields, and a group's or scene's spaces.
+    """
+    timed = unit.type in ("video", "audio")
+    audio = unit.audio or {}
     return {
         "label_hash": stored.label_hash if stored else None,
         "created_at": short_time(stored.created_at) if stored else None,
@@ -136,16 +225,16 @@ def metadata(unit: Unit, stored: StoredRow | None, branch: str) -> dict[str, Any
         "workflow_graph_node": None,
         "is_shadow_data": False,
         "number_of_frames": unit.frames,
-        "frames_per_second": unit.fps if video else None,
-        "duration": unit.frames / unit.fps if video and unit.fps else None,
-        "height": unit.height if unit.type != "img_group" else None,
-        "width": unit.width if unit.type != "img_group" else None,
-        "audio_sample_rate": None,
-        "audio_codec": None,
-        "audio_bit_depth": None,
-        "audio_num_channels": None,
-        "spaces": {},
-        "file_type": FILE_TYPES[unit.type],
+        "frames_per_second": unit.fps if timed else None,
+        "duration": unit.served_duration if timed else None,
+        "height": unit.height if unit.type in SIZED else None,
+        "width": unit.width if unit.type in SIZED else None,
+        "audio_sample_rate": audio.get("audio_sample_rate"),
+        "audio_codec": audio.get("audio_codec"),
+        "audio_bit_depth": audio.get("audio_bit_depth"),
+        "audio_num_channels": audio.get("audio_num_channels"),
+        "spaces": copy.deepcopy(unit.spaces or {}),
+        "file_type": unit.served_file_type,
         "is_valid": True,
     }
 
@@ -203,18 +292,21 @@ def row_problem(row: Any, unit: Unit) -> tuple[str, str] | None:
 
 
 def annotation_frames(row: dict[str, Any]) -> dict[str, set[int]]:
-    """objectHash / classificationHash -> the frames it is on."""
+    """objectHash / classificationHash -> the frames it is on (frame-based data types only: on audio, text and
+    time series ranges are samples, characters or times, and a data group's labels live in its spaces)."""
     frames: dict[str, set[int]] = {}
+    if row.get("data_type") not in FRAME_BASED:
+        return frames
     for du in row.get("data_units", {}).values():
         labels = du.get("labels", {})
         if "objects" in labels or "classifications" in labels:
             per_frame = {int(du.get("data_sequence", 0)): labels}
-        else:
-            per_frame = {int(f): v for f, v in labels.items()}
+        else:  # a scene also keys its camera images' labels by `<stream>#<frame>`: not frames of the unit
+            per_frame = {int(f): v for f, v in labels.items() if str(f).isdigit()}
         for frame, content in per_frame.items():
             for obj in content.get("objects", []):
                 frames.setdefault(obj.get("objectHash"), set()).add(frame)
     for h, answer in row.get("classification_answers", {}).items():
-        for start, end in answer.get("range", []):
+        for start, end in answer.get("range") or []:
             frames.setdefault(h, set()).update(range(int(start), int(end) + 1))
     return frames

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import auth, rest, rpc
 from .faults import Fault, FaultSet, RequestRecord
-from .rows import row_problem, served_row
+from .rows import Image, row_problem, served_row
 from .store import Store
 
 
@@ -127,9 +127,33 @@ class FakeEncord:
         fps: float = 25.0,
         dataset_title: str = "dataset",
         data_hash: str | None = None,
+        *,
+        images: Iterable[Image | tuple[str, str, int, int]] = (),
+        file_type: str | None = None,
+        duration: float | None = None,
+        audio: dict[str, Any] | None = None,
+        spaces: dict[str, Any] | None = None,
     ) -> str:
+        """A data unit of any type in `rows.FILE_TYPES`. `frames`: video frames, DICOM/NIfTI slices, PDF pages,
+        audio samples (with `fps` the sample rate); an image group's `images` (data_hash, title, width, height)
+        set its frames, else it has `frames` images of `width` x `height`. `file_type`, `duration`, `audio`
+        (audio_codec, audio_sample_rate, audio_bit_depth, audio_num_channels) and `spaces` (a data group's or
+        scene's space infos) are served in the listing as given."""
         return self.store.add_data_unit(
-            project_hash, title, type, frames, width, height, fps, dataset_title, data_hash
+            project_hash,
+            title,
+            type,
+            frames,
+            width,
+            height,
+            fps,
+            dataset_title,
+            data_hash,
+            images=[i if isinstance(i, Image) else Image(*i) for i in images],
+            file_type=file_type,
+            duration=duration,
+            audio=audio,
+            spaces=spaces,
         )
 
     def put_label_row(self, project_hash: str, row_dict: dict[str, Any]) -> str:

@@ -11,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .rows import StoredRow, Unit, new_row, utcnow
+from .rows import FILE_TYPES, Image, StoredRow, Unit, new_row, utcnow
 
 SCHEMA = """
 CREATE TABLE ontologies (uuid TEXT PRIMARY KEY, title TEXT, editor TEXT, created_at TEXT);
 CREATE TABLE projects (hash TEXT PRIMARY KEY, title TEXT, description TEXT, ontology_hash TEXT, created_at TEXT);
 CREATE TABLE data_units (data_hash TEXT PRIMARY KEY, project_hash TEXT, title TEXT, type TEXT, frames INTEGER,
-    fps REAL, width INTEGER, height INTEGER, dataset_hash TEXT, dataset_title TEXT, seq INTEGER);
+    fps REAL, width INTEGER, height INTEGER, dataset_hash TEXT, dataset_title TEXT, seq INTEGER, details TEXT);
 CREATE TABLE label_rows (label_hash TEXT PRIMARY KEY, project_hash TEXT, data_hash TEXT, branch TEXT, row TEXT,
     created_at TEXT, last_edited_at TEXT, UNIQUE (project_hash, data_hash, branch));
 CREATE TABLE collections (uuid TEXT PRIMARY KEY, project_hash TEXT, name TEXT, description TEXT, type TEXT,
@@ -102,16 +102,36 @@ class Store:
         fps: float | None,
         dataset_title: str,
         data_hash: str | None = None,
+        *,
+        images: Iterable[Image] = (),
+        file_type: str | None = None,
+        duration: float | None = None,
+        audio: dict[str, Any] | None = None,
+        spaces: dict[str, Any] | None = None,
     ) -> str:
-        if type not in ("image", "video", "img_group"):
-            raise ValueError(f"unsupported data type {type!r}")
+        if type not in FILE_TYPES:
+            raise ValueError(f"unsupported data type {type!r}: one of {', '.join(FILE_TYPES)}")
         if self.project(project_hash) is None:
             raise KeyError(project_hash)
+        images = tuple(images)
+        if images and type != "img_group":
+            raise ValueError(f"images are for an image group, not {type!r}")
+        if spaces and type not in ("group", "scene"):
+            raise ValueError(f"spaces are for a data group or a scene, not {type!r}")
+        if images:
+            frames = len(images)
         data_hash = data_hash or str(uuid.uuid4())
         dataset_hash = str(uuid.uuid5(uuid.UUID(project_hash), dataset_title))
-        fps = fps if type == "video" else None
+        fps = fps if type in ("video", "audio") else None
+        details = {
+            "images": [[i.data_hash, i.title, i.width, i.height] for i in images],
+            "file_type": file_type,
+            "duration": duration,
+            "audio": audio,
+            "spaces": spaces,
+        }
         self._q(
-            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             data_hash,
             project_hash,
             title,
@@ -123,15 +143,31 @@ class Store:
             dataset_hash,
             dataset_title,
             self._next(),
+            json.dumps(details),
         )
         return data_hash
 
     def units(self, project_hash: str) -> list[Unit]:
         rows = self._q("SELECT * FROM data_units WHERE project_hash = ? ORDER BY seq", project_hash)
-        return [Unit(**{k: v for k, v in dict(r).items() if k != "seq"}) for r in rows]
+        return [self._unit(r) for r in rows]
+
+    @staticmethod
+    def _unit(r: sqlite3.Row) -> Unit:
+        details = json.loads(r["details"])
+        return Unit(
+            **{k: v for k, v in dict(r).items() if k not in ("seq", "details")},
+            images=tuple(Image(*i) for i in details["images"]),
+            file_type=details["file_type"],
+            duration=details["duration"],
+            audio=details["audio"],
+            spaces=details["spaces"],
+        )
 
     def unit(self, project_hash: str, data_hash: str) -> Unit | None:
-        return next((u for u in self.units(project_hash) if u.data_hash == data_hash), None)
+        rows = self._q(
+            "SELECT * FROM data_units WHERE project_hash = ? AND data_hash = ?", project_hash, data_hash
+        )
+        return self._unit(rows[0]) if rows else None
 
     # -- label rows ----------------------------------------------------------------------------------
 
