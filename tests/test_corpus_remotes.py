@@ -875,11 +875,6 @@ def test_rows_of_undeclarable_types_are_never_written(corpus_remote: CorpusRemot
     check_untouched_by_sdk(image, before[image.name], after, edit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: reconciler/pull/run.py `pull` writes a label file (`data: <title>` and nothing else) for every "
-    "row of a data type labelsync cannot declare, instead of skipping it with a reason",
-)
 def test_pull_skips_rows_of_undeclarable_types(corpus_remote: CorpusRemote) -> None:
     rows = placed_rows(("audio",))
     corpus_remote.seed(rows)

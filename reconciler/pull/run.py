@@ -153,7 +153,15 @@ def _selected(listing: Listing, options: PullOptions, where: str, report: PullRe
             report.warnings.append(
                 f"{units[data_hash].title} has no label row on branch {options.branch} yet: nothing to pull"
             )
-    return sorted(rows, key=lambda k: (units[k.data_hash].title, k.data_hash))
+    declarable = []
+    for key in rows:
+        unit = units[key.data_hash]
+        if unit.type.declarable:
+            declarable.append(key)
+        else:
+            reason = f"labelsync cannot declare labels on {unit.type.value} rows yet (they are kept as they are)"
+            report.skipped.append(Skipped(row_name(unit, key), reason))
+    return sorted(declarable, key=lambda k: (units[k.data_hash].title, k.data_hash))
 
 
 def _bundles(keys: Sequence[RowKey], size: int) -> Iterator[list[RowKey]]:
