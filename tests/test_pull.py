@@ -452,6 +452,25 @@ def test_pull_without_labelsync_yaml_writes_one_naming_the_remote(applied: Works
         os.environ.pop("ENCORD_SSH_KEY", None)
 
 
+def test_dir_puts_new_files_in_a_folder_under_the_labels(applied: Workspace) -> None:
+    if not isinstance(applied.backend, LocalBackend):
+        pytest.skip("the same on every remote: run once")
+    adopted = _adopting(applied)
+    result = adopted.run("pull", "--database", "../project/.labelsync/project.db", "--dir", "annotations")
+    assert result.exit_code == 0, result.output
+    config = load_config(adopted.path("labelsync.yaml"))
+    assert (config.labels, config.ontology) == (Path("annotations"), Path("annotations/ontology.json"))
+    assert len(list(adopted.path("annotations").glob("*.yaml"))) == 8
+    plan_is_clean(adopted)
+    assert applied.run("pull", "--data", "cherry_007.jpg", "--dir", "labels/imported").exit_code == 0
+    applied.annotator_edit("cherry_007.jpg", add_pedicel)
+    moved = applied.run("pull", "--drifted", "--dir", "labels/imported")
+    assert "(1 new file, 0 updated, 8 unchanged)" in moved.stdout
+    assert applied.path("labels/imported/cherry_007.jpg.yaml").is_file()
+    outside = applied.run("pull", "--dir", "elsewhere")
+    assert outside.exit_code == 1 and "is not inside the labels directory" in outside.stderr
+
+
 def test_local_init_from_an_export_then_pull_adopts_it(applied: Workspace, tmp_path: Path) -> None:
     if not isinstance(applied.backend, LocalBackend):
         pytest.skip("local init creates a local project")
