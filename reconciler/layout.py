@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from reconciler import yamlio
+from reconciler.desired.geometry import GEOMETRY_FIELDS
 
 KeyPath = tuple[Any, ...]
 """Where a value is in the document: mapping keys and list indexes from the top."""
@@ -44,19 +45,7 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # -- roles: how each part of a label file is laid out -------------------------------------------
 
-GEOMETRY_KEYS = (
-    "box",
-    "rotated_box",
-    "polygon",
-    "polygons",
-    "polyline",
-    "point",
-    "bitmask",
-    "skeleton",
-    "circle",
-    "ellipse",
-    "cuboid_2d",
-)
+GEOMETRY_KEYS = GEOMETRY_FIELDS
 TOP_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
 OBJECT_KEYS = ("id", "class", "hash", *GEOMETRY_KEYS, "frames", "attributes", "dynamic", "tags")
 CLASSIFICATION_KEYS = ("id", "question", "hash", "answer", "frames", "tags")
