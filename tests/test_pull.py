@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from labelsync_workspace import BACKENDS, ROOT, EncordBackend, LocalBackend, Workspace
 
 from reconciler.canonical import row_fingerprint
@@ -261,6 +262,9 @@ def test_pull_into_an_empty_directory_declares_exactly_what_the_remote_holds(ext
             "market_stall",
         )
     )
+    schema = Draft202012Validator(json.loads((ROOT / "schemas" / "label-file.schema.json").read_text("utf-8")))
+    for name in label_files(extended):
+        assert not [e.message for e in schema.iter_errors(extended.read_label_file(name))], name
     written = json.loads(extended.path("labels/ontology.json").read_text(encoding="utf-8"))
     assert written == extended.remote().ontology().editor  # as the remote gives it
     cherry = extended.read_label_file("labels/cherry_001.jpg.yaml")

@@ -109,7 +109,9 @@ def pull(config: Config, remote: Remote, options: PullOptions, progress: Progres
         }
         to_fetch = [k for k in bundle if not (options.drifted and _in_sync(files.get(k), listing, k))]
         report.written[Written.UNCHANGED] += len(bundle) - len(to_fetch)
-        for key, row in _fetch(remote, to_fetch, units, report).items():
+        fetched = _fetch(remote, to_fetch, units, report)
+        while fetched:  # each row dropped as soon as its file is written
+            key, row = fetched.popitem()
             file = files.get(key)
             if options.drifted and file is not None and file.fingerprint == row_fingerprint(row):
                 report.written[Written.UNCHANGED] += 1
