@@ -4,7 +4,7 @@
 
 `python -m cProfile -m reconciler plan` only sees the main process: when label files are parsed in
 a worker pool, the profile shows the parent waiting on a lock. `--serial` raises the pool's
-threshold (`reconciler.desired.loading.PARALLEL_FROM`, when that exists) so all the work happens
+threshold (`reconciler.parallel.PARALLEL_FROM`) so all the work happens
 in the profiled process and the profile shows where the CPU time goes. Prints the top entries by
 cumulative time, then by own time.
 """
@@ -28,15 +28,9 @@ def main() -> None:
     ns = parser.parse_args()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
     if ns.serial:
-        try:
-            from reconciler.desired import loading
+        from reconciler import parallel
 
-            if hasattr(loading, "PARALLEL_FROM"):
-                loading.PARALLEL_FROM = 1 << 62  # type: ignore[attr-defined]
-            else:
-                print("(no PARALLEL_FROM in reconciler.desired.loading: nothing to make serial)", file=sys.stderr)
-        except ImportError:
-            pass
+        parallel.PARALLEL_FROM = 1 << 62
     from reconciler.cli.main import main as cli
 
     sys.argv = ["labelsync", *args]

@@ -631,11 +631,11 @@ def test_diff_shows_the_changes_and_writes_nothing(local_workspace: Workspace) -
 def test_many_files_are_formatted_on_every_core_with_the_same_result(
     local_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reconciler.cli.commands import fmt as fmt_cmd
+    from reconciler import parallel
 
     ws = local_workspace
     ws.path("labels/images/cherry_007.jpg.yaml").write_text(MESSY, encoding="utf-8")
-    monkeypatch.setattr(fmt_cmd, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 2)
     result = ws.run("fmt", "--check")
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines() == [

@@ -11,7 +11,6 @@ Line numbers are looked up only for files that have findings.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from reconciler import yamlio
+from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
 from reconciler.desired.cache import CacheEntry, DesiredCache, context_key, digest
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
@@ -28,8 +27,6 @@ from reconciler.model import DataUnit, RowKey
 from reconciler.ontology import Ontology, suggest
 
 NOT_LABEL_FILES = ("manifest.yaml", "manifest.yml")
-PARALLEL_FROM = 400
-"""Below this many files to parse, starting worker processes costs more than it saves."""
 
 _BRANCH_LINE = re.compile(r"""(?m)^branch:[ \t]*["']?([^"'#\s]+)""")
 
@@ -126,7 +123,7 @@ def read_sources(paths: Iterable[Path], root: Path) -> tuple[list[Source], list[
     sources, findings = [], []
     root = root.resolve()
     for path in paths:
-        name = _display(path, root)
+        name = display_path(path, root)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -259,10 +256,10 @@ def _parse_chunk(chunk: list[Source]) -> list[_Result]:
 def _parse_all(
     sources: list[Source], context: ParseContext, listed: Mapping[RowKey, str | None] | None
 ) -> list[_Result]:
-    workers = min(os.cpu_count() or 1, 8)
-    if len(sources) < PARALLEL_FROM or workers < 2:
+    shape = parallel.pool_shape(len(sources))
+    if shape is None:
         return [_parse_one(source, context, listed) for source in sources]
-    size = max(50, len(sources) // (workers * 8))
+    workers, size = shape
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
     with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed)) as pool:
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
@@ -300,11 +297,12 @@ def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]
     return located
 
 
-def _display(path: Path, root: Path) -> str:
-    """`path` relative to the (resolved) root; paths found under the root need no resolving."""
+def display_path(path: Path, root: Path) -> str:
+    """`path` as shown to people: relative to `root` when it is under it (resolving links only when the
+    plain path is not, so paths found under the root cost nothing), else as given."""
     if path.is_relative_to(root):
         return str(path.relative_to(root))
     try:
-        return str(path.resolve().relative_to(root))
+        return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)

@@ -18,7 +18,7 @@ from typing import Any
 from reconciler import yamlio
 from reconciler.canonical import row_fingerprint
 from reconciler.desired.label_file import parse_label_file, read_ref
-from reconciler.desired.loading import ParseContext, discover
+from reconciler.desired.loading import ParseContext, discover, display_path
 from reconciler.errors import LabelsyncError
 from reconciler.model import DataUnit, RowKey
 
@@ -37,13 +37,6 @@ class Written(str, Enum):
     UNCHANGED = "unchanged"
 
 
-def display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
-
 def index_label_files(labels_dir: Path, root: Path, context: ParseContext) -> tuple[dict[RowKey, Path], list[str]]:
     """Row -> the label file under `labels_dir` that declares it, and warnings for files that name no data
     unit of the project. Only the `data:`/`data_hash:`/`branch:` of each file is read. Raises PullError
@@ -53,7 +46,7 @@ def index_label_files(labels_dir: Path, root: Path, context: ParseContext) -> tu
     twice: list[str] = []
     warnings: list[str] = []
     for path in discover(labels_dir):
-        name = display(path, root)
+        name = display_path(path, root)
         try:
             doc = yamlio.load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
@@ -72,7 +65,7 @@ def index_label_files(labels_dir: Path, root: Path, context: ParseContext) -> tu
             continue
         key = RowKey(unit.hash, ref.branch)
         if key in by_key:
-            twice.append(f"{display(by_key[key], root)} and {name} both declare the label row of {ref}")
+            twice.append(f"{display_path(by_key[key], root)} and {name} both declare the label row of {ref}")
             continue
         by_key[key] = path
     if unreadable:
@@ -105,7 +98,7 @@ class ExistingFile:
 
 
 def read_existing(path: Path, root: Path, context: ParseContext, unit: DataUnit | None) -> ExistingFile:
-    name = display(path, root)
+    name = display_path(path, root)
     try:
         text = path.read_text(encoding="utf-8")
         doc = yamlio.load(text)

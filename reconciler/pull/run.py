@@ -20,9 +20,10 @@ from pathlib import Path
 
 from reconciler.canonical import row_fingerprint
 from reconciler.config import Config
-from reconciler.desired.loading import ParseContext
+from reconciler.desired.loading import ParseContext, display_path
 from reconciler.encord_format import EncordFormatError
 from reconciler.errors import LabelsyncError
+from reconciler.layout import dump_label_file
 from reconciler.model import DataUnit, LabelRow, RowKey
 from reconciler.ontology import Ontology, suggest
 from reconciler.pull.document import Naming, Unrepresentable, round_trip_problem, row_document
@@ -30,14 +31,12 @@ from reconciler.pull.files import (
     ExistingFile,
     PullError,
     Written,
-    display,
     index_label_files,
     inside,
     read_existing,
     write_file,
 )
 from reconciler.pull.paths import NamedRow, file_names
-from reconciler.pull.render import label_file_text
 from reconciler.remotes.base import Listing, Remote
 
 Progress = Callable[[int, int], None]
@@ -240,10 +239,10 @@ class _Writer:
     def _text(self, row: LabelRow, unit: DataUnit, path: Path, naming: Naming, header: str | None) -> str | None:
         """The file's text, or None (reported unless PNG masks may be the reason) when it would not read
         back as `row`."""
-        text = label_file_text(row_document(row, self.ontology, unit, naming), header or self._header(path))
+        text = dump_label_file(row_document(row, self.ontology, unit, naming), header or self._header(path))
         problem = round_trip_problem(
             text,
-            display(path, self.config.root),
+            display_path(path, self.config.root),
             row,
             self.ontology,
             unit,

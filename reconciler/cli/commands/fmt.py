@@ -9,7 +9,6 @@ valid YAML is named with its line and left as it is; the others are formatted an
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,14 +18,11 @@ from pathlib import Path
 
 import typer
 
-from reconciler import layout, yamlio
+from reconciler import layout, parallel, yamlio
 from reconciler.cli.output import plural
 from reconciler.config import Config, load_config
-from reconciler.desired.loading import discover
+from reconciler.desired.loading import discover, display_path
 from reconciler.errors import LabelsyncError
-
-PARALLEL_FROM = 400
-"""Below this many files, starting worker processes costs more than it saves."""
 
 
 class FormatError(LabelsyncError):
@@ -51,7 +47,7 @@ class _Outcome:
 
 def fmt(config_path: Path | None, paths: list[Path], check: bool, diff: bool = False) -> None:
     config = load_config(config_path)
-    outcomes = _format_files([(path, _display(path, config)) for path in _files(config, paths)])
+    outcomes = _format_files([(path, display_path(path, config.root)) for path in _files(config, paths)])
     write = not (check or diff)
     for outcome in outcomes:
         if outcome.changed:
@@ -79,20 +75,12 @@ def _files(config: Config, paths: list[Path]) -> list[Path]:
     return list(found.values())
 
 
-def _display(path: Path, config: Config) -> str:
-    """The path as shown to people: relative to the repository root when it is under it."""
-    try:
-        return str(path.resolve().relative_to(config.root.resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _format_files(files: list[tuple[Path, str]]) -> list[_Outcome]:
     """Each file formatted in memory, on every core when there are many."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_FROM or workers < 2:
+    shape = parallel.pool_shape(len(files))
+    if shape is None:
         return [_format_file(file) for file in files]
-    size = max(50, len(files) // (workers * 8))
+    workers, size = shape
     with ProcessPoolExecutor(workers, get_context("fork")) as pool:
         return list(pool.map(_format_file, files, chunksize=size))
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from reconciler.cli.output import say
 from reconciler.config import Config, load_config
+from reconciler.desired.loading import display_path
 from reconciler.errors import ConfigError, LabelsyncError
 from reconciler.pull.config_file import config_path, config_text, local_remote, new_config, relative_to_root
-from reconciler.pull.files import create_file, display
+from reconciler.pull.files import create_file
 from reconciler.remotes.local import LocalProject, create_project
 from reconciler.remotes.manifest import read_manifest, units_from_export
 from reconciler.remotes.open import read_ontology
@@ -31,7 +32,7 @@ def _write_config(config: Config, database: Path, ontology: Path, manifest: Path
     path = config_path(new)
     create_file(path, config_text(new, "`labelsync local init`"))
     say(
-        f"Wrote {display(path, Path.cwd())}: `labelsync pull` writes the label files, `labelsync plan` reads them."
+        f"Wrote {display_path(path, Path.cwd())}: `labelsync pull` writes the label files, `labelsync plan` reads them."
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from reconciler.cli.output import ProgressBar, plural, say
 from reconciler.config import Config, load_config
+from reconciler.desired.loading import display_path
 from reconciler.errors import ConfigError, LabelsyncError
 from reconciler.pull.config_file import (
     config_path,
@@ -15,7 +16,7 @@ from reconciler.pull.config_file import (
     new_config,
     relative_to_root,
 )
-from reconciler.pull.files import Written, create_file, display
+from reconciler.pull.files import Written, create_file
 from reconciler.pull.run import PullOptions, PullReport
 from reconciler.pull.run import pull as run_pull
 from reconciler.remotes.open import open_remote
@@ -59,7 +60,7 @@ def pull(
         if fresh:  # after the pull, so a pull that fails can be run again with the same options
             path = config_path(config)
             create_file(path, config_text(config, f"`labelsync pull` from {remote.description}"))
-            say(f"Wrote {display(path, Path.cwd())}: `labelsync plan` now reads {remote.description}.")
+            say(f"Wrote {display_path(path, Path.cwd())}: `labelsync plan` now reads {remote.description}.")
     finally:
         remote.close()
     if report.ontology in (Written.NEW, Written.UPDATED):
@@ -70,7 +71,7 @@ def pull(
         say(f"skipped: {skipped.row}: {skipped.reason}")
     for failed in report.failed:
         say(f"failed: {failed.row}: {failed.reason}")
-    print(summary(report, display(target, config.root)))
+    print(summary(report, display_path(target, config.root)))
     if report.failed:
         raise LabelsyncError(
             f"{plural(len(report.failed), 'label file')} could not be written: fix what the messages above say, "
