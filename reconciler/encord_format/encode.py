@@ -28,7 +28,12 @@ from reconciler.encord_format._common import (
 )
 from reconciler.encord_format.answers import AnswerDecoder, answer_entry, dynamic_entry
 from reconciler.encord_format.decode import decode_row
-from reconciler.encord_format.geometry import GEOMETRY_FIELD, encode_geometry, skeleton_point_hashes
+from reconciler.encord_format.geometry import (
+    GEOMETRY_FIELD,
+    decode_geometry,
+    encode_geometry,
+    skeleton_point_hashes,
+)
 from reconciler.model import (
     ClassificationLabel,
     DataType,
@@ -102,9 +107,10 @@ class _Patch:
         self.kind = kind
         self.stamp = stamp
         self.title = title
+        self.emptied: set[int] = set()
+        """Frames this patch took entries from: dropped if nothing is left on them."""
 
     def apply(self, touched: list[str], want: dict[str, Label]) -> None:
-        self.emptied: set[int] = set()
         old_frames = self._take_frame_entries(set(touched))
         object_answers = self.out.setdefault("object_answers", {})
         object_actions = self.out.setdefault("object_actions", {})
@@ -315,8 +321,6 @@ def _empty(frame_labels: dict[str, Any]) -> bool:
 
 
 def _same_geometry(cls: ObjectClass, old: dict[str, Any], geometry: Geometry) -> bool:
-    from reconciler.encord_format.geometry import decode_geometry
-
     try:
         return decode_geometry(cls, old) == geometry
     except (KeyError, IndexError, TypeError, ValueError):
