@@ -62,6 +62,7 @@ from fake_encord import FakeEncord, Image
 from labelsync_workspace import Result, Workspace
 
 from reconciler.config import load_config
+from reconciler.desired.geometry import GEOMETRY_FIELDS
 from reconciler.model import RowKey
 
 DECLARABLE = ("image", "video", "img_group", "dicom", "nifti")
@@ -415,21 +416,6 @@ def _first_x(coordinates: Any) -> float:
     raise AssertionError(f"unexpected coordinates {coordinates!r}")
 
 
-GEOMETRY_KEYS = (
-    "box",
-    "rotated_box",
-    "polygon",
-    "polygons",
-    "polyline",
-    "point",
-    "skeleton",
-    "circle",
-    "ellipse",
-    "cuboid_2d",
-    "bitmask",
-)
-
-
 def _frames_of(key: str) -> frozenset[int]:
     start, _, end = str(key).partition("-")
     return frozenset(range(int(start), int(end or start) + 1))
@@ -456,7 +442,7 @@ def edit_object(doc: dict[str, Any]) -> Edit:
         holder, frames = obj["frames"][key], _frames_of(key)
     else:
         holder, frames = obj, frozenset({0})
-    (shape,) = [k for k in GEOMETRY_KEYS if k in holder]
+    (shape,) = [k for k in GEOMETRY_FIELDS if k in holder]
     if shape == "bitmask":
         obj["attributes"]["Notes"] = notes = f"{obj['attributes']['Notes']} (edited)"
 

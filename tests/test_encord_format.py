@@ -380,13 +380,24 @@ def test_a_label_that_does_not_fit_the_ontology_is_carried_and_counted(breakage:
     # a write that deletes another label keeps the unfit one exactly as it was
     gone = decoded.objects[-1] if decoded.objects[-1].hash != culprit else decoded.objects[0]
     rewritten = encode_row(replace(decoded, objects=_swap(decoded.objects, None, gone.hash)), ONTOLOGY, encoded)
-    assert _entries(rewritten, culprit) == _entries(encoded, culprit) != []
-    assert _entries(rewritten, gone.hash) == []
+    assert entries_of(rewritten, culprit) == entries_of(encoded, culprit) != []
+    assert entries_of(rewritten, gone.hash) == []
 
 
-def _entries(label_dict: dict[str, Any], label_hash: str) -> list[Any]:
-    """Every entry of one label in a row dict, wherever it is."""
-    found: list[Any] = [o for o in _image_objects(label_dict) if o["objectHash"] == label_hash]
+def frame_entries(label_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every object entry on every frame of every data unit."""
+    entries = []
+    for unit in label_dict["data_units"].values():
+        labels = unit["labels"]
+        frames = labels.values() if "objects" not in labels else [labels]
+        for frame in frames:
+            entries.extend(frame.get("objects") or [])
+    return entries
+
+
+def entries_of(label_dict: dict[str, Any], label_hash: str) -> list[Any]:
+    """Every raw entry of one label, wherever the dict keeps it."""
+    found: list[Any] = [e for e in frame_entries(label_dict) if e["objectHash"] == label_hash]
     for key in ("object_answers", "object_actions", "classification_answers"):
         if label_hash in label_dict.get(key, {}):
             found.append(label_dict[key][label_hash])

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from encord_fixtures import HAND_POINTS, IMAGE, VIDEO, H, sdk_label_row
-from test_encord_format import ONTOLOGY, RICH, RICH_IDS, base_for, box, image_row, obj
+from test_encord_format import ONTOLOGY, RICH, RICH_IDS, base_for, box, entries_of, frame_entries, image_row, obj
 
 from reconciler.encord_format import decode_row, encode_row
 from reconciler.model import ClassificationLabel, DataUnit, Geometry, Label, LabelRow, ObjectLabel, RowKey, Shape
@@ -37,7 +37,7 @@ def annotated(label_dict: dict[str, Any]) -> dict[str, Any]:
     answer with no class."""
     out = copy.deepcopy(label_dict)
     out["x-row-key"] = ["kept"]
-    for entry in _frame_entries(out):
+    for entry in frame_entries(out):
         entry.update(copy.deepcopy(ANNOTATOR_FIELDS))
     for answer in out["object_answers"].values():
         answer["x-answer-key"] = 1
@@ -48,25 +48,6 @@ def annotated(label_dict: dict[str, Any]) -> dict[str, Any]:
     out["object_answers"]["nogeom01"] = {"objectHash": "nogeom01", "classifications": []}
     out["classification_answers"]["noclass1"] = {"classificationHash": "noclass1", "classifications": []}
     return out
-
-
-def _frame_entries(label_dict: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = []
-    for unit in label_dict["data_units"].values():
-        labels = unit["labels"]
-        frames = labels.values() if "objects" not in labels else [labels]
-        for frame in frames:
-            entries.extend(frame.get("objects") or [])
-    return entries
-
-
-def entries_of(label_dict: dict[str, Any], label_hash: str) -> list[Any]:
-    """Every raw entry of one label, wherever the dict keeps it."""
-    found: list[Any] = [e for e in _frame_entries(label_dict) if e["objectHash"] == label_hash]
-    for key in ("object_answers", "object_actions", "classification_answers"):
-        if label_hash in label_dict.get(key, {}):
-            found.append(label_dict[key][label_hash])
-    return found
 
 
 def without(label_dict: dict[str, Any], hashes: set[str]) -> dict[str, Any]:
@@ -119,7 +100,7 @@ def test_a_changed_label_keeps_what_labelsync_does_not_manage() -> None:
     person = next(o for o in decoded.objects if o.hash == "pers0a01")
     moved = replace(person, frames=((0, box(0.3, 0.4)),), answers=((*person.answers[:-1], (H.NOTES, "late"))))
     written = encode_row(_swap(decoded, moved), ONTOLOGY, stored, now="Tue, 01 Dec 2026 10:00:00 UTC")
-    (entry,) = [e for e in _frame_entries(written) if e["objectHash"] == "pers0a01"]
+    (entry,) = [e for e in frame_entries(written) if e["objectHash"] == "pers0a01"]
     assert entry["boundingBox"] == {"h": 0.1, "w": 0.2, "x": 0.3, "y": 0.4}
     for key, value in ANNOTATOR_FIELDS.items():
         assert entry[key] == value, key
@@ -140,7 +121,7 @@ def test_skeleton_visibility_and_point_identity_round_trip_and_survive_a_move() 
     hand = obj("hand0a09", H.HAND, {0: Geometry(Shape.SKELETON, points)})
     row = LabelRow(image_row().key, objects=(hand,))
     stored = encode_row(row, ONTOLOGY, base_for(IMAGE))
-    (entry,) = _frame_entries(stored)
+    (entry,) = frame_entries(stored)
     entry["skeleton"]["0"]["color"] = "#abcdef"
     assert [p.get("visibility") for p in entry["skeleton"].values()] == [None, "occluded", "selfOccluded"]
     assert decode_row(stored, ONTOLOGY).objects == (hand,)
@@ -153,7 +134,7 @@ def test_skeleton_visibility_and_point_identity_round_trip_and_survive_a_move() 
     ]
     moved = dict(points, wrist={"x": 0.9, "y": 0.9, "visibility": "invisible"})
     written = encode_row(LabelRow(row.key, objects=(replace(hand, frames=((0, Geometry(Shape.SKELETON, moved)),)),)), ONTOLOGY, stored)
-    (after,) = _frame_entries(written)
+    (after,) = frame_entries(written)
     assert after["skeleton"]["0"]["color"] == "#abcdef"  # the point keeps what the model does not hold
     assert after["skeleton"]["0"]["featureHash"] == entry["skeleton"]["0"]["featureHash"]
     assert after["skeleton"]["0"]["visibility"] == "invisible"
