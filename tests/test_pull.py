@@ -749,3 +749,26 @@ def test_what_a_file_cannot_say_is_unrepresentable() -> None:
         row_document(
             LabelRow(RowKey("d"), objects=(ObjectLabel("mmmmmmmm", BLUEBERRY, ((0, mask),)),)), ontology, unit
         )
+
+
+def test_titles_in_pull_messages_are_inert_in_a_terminal_and_a_ci_log(tmp_path: Path) -> None:
+    evil = "evil\x1b]8;;https://x.example\x07link\n::error::forged line"
+    audio = DataUnit("unit-audio", evil, DataType.AUDIO, 1, 0, 0)
+    row = {
+        "data_hash": audio.hash,
+        "data_title": evil,
+        "data_type": "audio",
+        "branch_name": "main",
+        "label_hash": "label-audio",
+        "data_units": {},
+        "object_answers": {},
+        "classification_answers": {},
+    }
+    create_project(tmp_path / "project.db", EXAMPLE_ONTOLOGY, [audio], [row])
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = Workspace(repo, LocalBackend()).run("pull", "--database", "../project.db")
+    assert result.exit_code == 0, result.output
+    assert "skipped: evil\\x1b]8;;https://x.example\\x07link\\n::error::forged line: labelsync cannot" in result.stderr
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert not any(line.startswith("::") for line in result.output.splitlines())

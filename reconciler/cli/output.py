@@ -20,6 +20,14 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def inert(text: str) -> str:
+    """`text` safe to print on a terminal or in a CI log: control characters (escape sequences, line
+    breaks that could forge a line) shown as escapes instead of acted on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.cli.output import ProgressBar, plural, say
+from reconciler.cli.output import ProgressBar, inert, plural, say
 from reconciler.config import Config, load_config
 from reconciler.desired.loading import display_path
 from reconciler.errors import ConfigError, LabelsyncError
@@ -66,12 +66,12 @@ def pull(
     if report.ontology in (Written.NEW, Written.UPDATED):
         say(f"Wrote the project's ontology to {config.ontology}.")
     for warning in report.warnings:
-        say(f"warning: {warning}")
+        say(f"warning: {inert(warning)}")
     for skipped in report.skipped:
-        say(f"skipped: {skipped.row}: {skipped.reason}")
+        say(f"skipped: {inert(skipped.row)}: {inert(skipped.reason)}")
     for failed in report.failed:
-        say(f"failed: {failed.row}: {failed.reason}")
-    print(summary(report, display_path(target, config.root)))
+        say(f"failed: {inert(failed.row)}: {inert(failed.reason)}")
+    print(inert(summary(report, display_path(target, config.root))))
     if report.failed:
         raise LabelsyncError(
             f"{plural(len(report.failed), 'label file')} could not be written: fix what the messages above say, "
