@@ -212,6 +212,12 @@ class DataUnit:
     width: int = 0
     height: int = 0
     fps: float = 0.0
+    sizes: tuple[tuple[int, int], ...] = ()
+    """(width, height) of each image of an image group, by frame; empty where every frame is width x height."""
+
+    def size(self, frame: int = 0) -> tuple[int, int]:
+        """The (width, height) in pixels of one frame; (0, 0) when the remote does not say."""
+        return self.sizes[frame] if 0 <= frame < len(self.sizes) else (self.width, self.height)
 
 
 @dataclass(frozen=True, slots=True)

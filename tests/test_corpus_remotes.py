@@ -17,9 +17,7 @@ What survives an apply (`annotator_marks` names the fields `with_annotator_field
   limitation, not labelsync's); the rest survives.
 
 Rows of the other data types load, are counted (`LabelRow.carried`), are skipped by pull and plan, and are
-never written. Bugs found in labelsync have their own minimal `xfail(strict=True)` test at the end; the rows
-they stop pull from declaring are named by `known_skips`, and the round-trip test checks that exactly those
-are skipped, for those reasons (so a fix shows up there too: drop its reason from `known_skips`).
+never written. Pull skips no row of a declarable type; bugs found have their own minimal test at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +26,8 @@ import json
 import os
 import re
 import sqlite3
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -114,8 +114,7 @@ def place(corpus: CorpusRow, index: int, row: dict[str, Any] | None = None) -> P
 
 
 def without_global(corpus: CorpusRow) -> CorpusRow:
-    """A variant without the global classification, so what else the `*/all` rows hold gets past the bug that
-    stops pull on a global classification (`known_skips`)."""
+    """A variant without the global classification: the `*/all` rows with only ranged classifications."""
     row = with_annotator_fields(corpus.row)
     row["classification_answers"] = {
         h: c for h, c in row["classification_answers"].items() if c.get("featureHash") != F.SETTING
@@ -337,26 +336,6 @@ def label_files(ws: Workspace) -> dict[str, Path]:
     return files
 
 
-# -- known bugs: the rows they stop, checked to be exactly those ----------------------------------------------
-
-MASK_SIZE = "label files hold masks of the whole 160x120 frame only"
-NO_GROUP_SIZE = "label files hold masks of the whole 0x0 frame only"
-
-
-def known_skips(remote: str, rows: list[Placed]) -> dict[str, list[str]]:
-    """name -> the reasons pull gives today for skipping a row (bugs with their own xfail test below)."""
-    known: dict[str, list[str]] = {}
-    for placed in rows:
-        reasons = []
-        if remote == "local" and placed.name == "img_group/mask-per-image":
-            reasons.append(MASK_SIZE)  # test_pull_declares_a_bitmask_on_an_image_of_its_own_size
-        if remote == "encord" and placed.corpus.data_type == "img_group" and "bitmask" in placed.corpus.shapes:
-            reasons.append(NO_GROUP_SIZE)  # test_pull_declares_a_bitmask_on_an_encord_image_group
-        if reasons:
-            known[placed.name] = reasons
-    return known
-
-
 # -- editing one label of a pulled file ----------------------------------------------------------------------
 
 
@@ -444,7 +423,8 @@ def edit_object(doc: dict[str, Any]) -> Edit:
         holder, frames = obj, frozenset({0})
     (shape,) = [k for k in GEOMETRY_FIELDS if k in holder]
     if shape == "bitmask":
-        obj["attributes"]["Notes"] = notes = f"{obj['attributes']['Notes']} (edited)"
+        attributes = obj.setdefault("attributes", {})
+        attributes["Notes"] = notes = f"{attributes.get('Notes', 'mask')} (edited)"
 
         def check_notes(label: LabelRowV2) -> None:
             instance = _object(label, hash_)
@@ -732,13 +712,9 @@ def test_every_corpus_row_round_trips_through_pull_edit_and_apply(
             assert json.dumps(before[placed.name]) == json.dumps(placed.row), placed.name
 
     pulled = pull(corpus_remote)
-    skipped = {by_title[title].name: reason for title, reason in skipped_by_pull(pulled).items()}
-    known = known_skips(corpus_remote.name, rows)
-    assert skipped.keys() == known.keys(), pulled.output
-    for name, reasons in known.items():  # pull names one reason: the first it meets
-        assert any(reason in skipped[name] for reason in reasons), (name, skipped[name])
+    assert skipped_by_pull(pulled) == {}, pulled.output
     files = label_files(ws)
-    assert files.keys() == {p.title for p in rows if p.name not in known}
+    assert files.keys() == {p.title for p in rows}
     planned = ws.run("plan", "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output  # lossless: the pulled files declare the rows exactly
 
@@ -922,25 +898,48 @@ def test_local_init_counts_the_frames_classifications_are_on(local_remote: Corpu
     pulls_losslessly(local_remote, weather)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an image group's DataUnit has one width and height (reconciler/model.py `DataUnit`, filled by "
-    "reconciler/remotes/manifest.py `units_from_export` from the first image): a bitmask on an image of another "
-    "size cannot be pulled",
-)
-def test_pull_declares_a_bitmask_on_an_image_of_its_own_size(local_remote: CorpusRemote) -> None:
+def test_pull_declares_a_bitmask_on_an_image_of_its_own_size(corpus_remote: CorpusRemote) -> None:
     row = corpus_row("img_group/mask-per-image")
     assert len({(u["width"], u["height"]) for u in row.row["data_units"].values()}) == 2
-    pulls_losslessly(local_remote, row)
+    pulls_losslessly(corpus_remote, row)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: reconciler/remotes/encord/project.py `_data_unit` sizes an image group from the listing, which "
-    "has no width or height for image groups (0x0): no bitmask on an Encord image group can be pulled or declared",
-)
-def test_pull_declares_a_bitmask_on_an_encord_image_group(encord_remote: CorpusRemote) -> None:
-    pulls_losslessly(encord_remote, corpus_row("img_group/bitmask"))
+def grey_png(width: int, height: int) -> bytes:
+    """An 8-bit greyscale PNG, white on its first row, black elsewhere."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + (b"\xff" if y == 0 else b"\0") * width for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_a_mask_must_fit_the_image_of_an_image_group_it_is_on(local_remote: CorpusRemote) -> None:
+    placed = place(corpus_row("img_group/mask-per-image"), 0)
+    ws = local_remote.seed([placed])
+    assert pull(local_remote).exit_code == 0
+    (path,) = label_files(ws).values()
+    (path.parent / "tall.png").write_bytes(grey_png(120, 160))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    (on_first,) = [o for o in doc["objects"] if "0" in o["frames"]]  # images 0 and 1 are 160x120, 2 is 120x160
+
+    def validate(frames: dict[str, Any]) -> str:
+        on_first["frames"] = frames
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        result = ws.run("validate")
+        assert result.exit_code == 1, result.output
+        return result.output
+
+    assert f"mask is 120x160 pixels but image 0 of {placed.title} is 160x120" in validate(
+        {"0": {"bitmask": {"png": "tall.png"}}}
+    )
+    assert f"frames 0 and 2 of {placed.title} are images of different sizes (160x120 and 120x160)" in validate(
+        {"0-2": {"bitmask": {"png": "tall.png"}}}
+    )
+    on_first["frames"] = {"2": {"bitmask": {"png": "tall.png"}}}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert ws.run("validate").exit_code == 0
 
 
 # -- the fake server serves every data type as the SDK reads it ----------------------------------------------

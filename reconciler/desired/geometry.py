@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from reconciler.desired.png import PngError, read_mask
 from reconciler.diagnostics import FieldPath
-from reconciler.model import DataUnit, Geometry, Shape
+from reconciler.model import DataUnit, FrameRange, Geometry, Shape
 from reconciler.ontology import ObjectClass
 
 Report = Callable[[FieldPath, str], None]
@@ -53,7 +53,10 @@ class GeometryParser:
         self.base_dir = base_dir
         self.data = data
 
-    def parse(self, cls: ObjectClass, key: str, value: Any, path: FieldPath) -> Geometry | None:
+    def parse(
+        self, cls: ObjectClass, key: str, value: Any, path: FieldPath, frames: FrameRange | None = (0, 0)
+    ) -> Geometry | None:
+        """The geometry under `key` on `frames` (None: frames not known, as when the frame key is wrong)."""
         if key not in keys_for(cls.shape):
             expected = " or ".join(f"`{k}`" for k in keys_for(cls.shape))
             self.report(path, f"{cls.name} is a {cls.shape.value} class: give {expected}, not `{key}`")
@@ -72,7 +75,7 @@ class GeometryParser:
         elif key == "polygons":
             parsed = self._polygons(value, path)
         elif key == "bitmask":
-            parsed = self._bitmask(value, path)
+            parsed = self._bitmask(value, path, frames)
         elif key == "circle":
             parsed = self._round(value, path, ("x", "y", "r"), {"stretch": 1.0, "theta": 0.0})
         elif key == "ellipse":
@@ -208,12 +211,36 @@ class GeometryParser:
             polygons.append([r for r in rings if r is not None])
         return polygons
 
-    def _bitmask(self, value: Any, path: FieldPath) -> dict[str, Any] | None:
+    def _frame_size(self, frames: FrameRange | None, path: FieldPath) -> tuple[int, int] | None:
+        """The (width, height) of the frames a mask is on; (0, 0) when not known; None (reported) when the
+        frames are images of different sizes."""
+        if self.data is None:
+            return (0, 0)
+        if frames is None:
+            return self.data.size(0) if not self.data.sizes else (0, 0)
+        size = self.data.size(frames[0])
+        last = min(frames[1], len(self.data.sizes) - 1)
+        other = next((f for f in range(frames[0] + 1, last + 1) if self.data.size(f) != size), None)
+        if other is not None:
+            self.report(
+                path,
+                f"frames {frames[0]} and {other} of {self.data.title} are images of different sizes"
+                f" ({_size(size)} and {_size(self.data.size(other))}): give each its own mask",
+            )
+            return None
+        return size
+
+    def _bitmask(self, value: Any, path: FieldPath, frames: FrameRange | None) -> dict[str, Any] | None:
         if not isinstance(value, dict) or len(set(value) & {"png", "rle"}) != 1:
             self.report(path, "expected {png: path/to/mask.png} or {rle: <Encord RLE string>}")
             return None
-        width = self.data.width if self.data else 0
-        height = self.data.height if self.data else 0
+        frame_size = self._frame_size(frames, path)
+        if frame_size is None:
+            return None
+        width, height = frame_size
+        where = self.data.title if self.data else "the data unit"
+        if self.data and self.data.sizes and frames is not None:
+            where = f"image {frames[0]} of {where}"
         if "png" in value:
             mask_path = self.base_dir / str(value["png"])
             try:
@@ -224,12 +251,8 @@ class GeometryParser:
             except (PngError, ValueError) as exc:
                 self.report((*path, "png"), f"cannot read {mask_path}: {exc}")
                 return None
-            if self.data and (width, height) != (self.data.width, self.data.height):
-                self.report(
-                    (*path, "png"),
-                    f"mask is {width}x{height} pixels but {self.data.title} is "
-                    f"{self.data.width}x{self.data.height}",
-                )
+            if all(frame_size) and (width, height) != frame_size:
+                self.report((*path, "png"), f"mask is {width}x{height} pixels but {where} is {_size(frame_size)}")
                 return None
             rle = _serialise_bitmask(mask)
         else:
@@ -237,8 +260,15 @@ class GeometryParser:
             if not isinstance(rle, str) or not rle:
                 self.report((*path, "rle"), "expected an Encord RLE string")
                 return None
-            if self.data and self.data.width and _rle_length(rle) != width * height:
-                self.report((*path, "rle"), f"the RLE does not cover {width}x{height} pixels")
+            if self.data and not all(frame_size):
+                self.report(
+                    (*path, "rle"),
+                    f"the remote does not say how large {where} is, so an RLE cannot be checked: give the mask as"
+                    " `png:` instead",
+                )
+                return None
+            if self.data and _rle_length(rle) != width * height:
+                self.report((*path, "rle"), f"the RLE does not cover {where}'s {_size(frame_size)} pixels")
                 return None
         return {"top": 0, "left": 0, "width": width, "height": height, "rle": rle}
 
@@ -275,6 +305,10 @@ class GeometryParser:
         if point is not None and visibility != "visible":
             point["visibility"] = visibility
         return point
+
+
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
 
 
 def _serialise_bitmask(mask: bytes) -> str:

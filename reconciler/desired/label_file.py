@@ -275,7 +275,7 @@ class _FileParser:
                 ok = False
                 continue
             ((geo_key, geo_value),) = shape.items()
-            geometry = self.geometry.parse(cls, str(geo_key), geo_value, (*path, str(key), str(geo_key)))
+            geometry = self.geometry.parse(cls, str(geo_key), geo_value, (*path, str(key), str(geo_key)), frame_range)
             if frame_range is None or geometry is None:
                 ok = False
                 continue

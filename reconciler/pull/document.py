@@ -207,7 +207,9 @@ def _natural(entry: dict[str, Any]) -> tuple[tuple[int, int | str], ...]:
 
 # -- objects -----------------------------------------------------------------------------------------
 
-GeometryWriter = Callable[[Any, ObjectClass, DataUnit], tuple[str, Any]]
+Size = tuple[int, int]
+"""A frame's (width, height) in pixels."""
+GeometryWriter = Callable[[Any, ObjectClass, Size], tuple[str, Any]]
 
 
 def _ordered(value: Any, first: tuple[str, ...]) -> Any:
@@ -217,33 +219,32 @@ def _ordered(value: Any, first: tuple[str, ...]) -> Any:
     return {**{k: value[k] for k in first if k in value}, **{k: v for k, v in value.items() if k not in first}}
 
 
-def _polygon(value: Any, cls: ObjectClass, unit: DataUnit) -> tuple[str, Any]:
+def _polygon(value: Any, cls: ObjectClass, size: Size) -> tuple[str, Any]:
     if len(value) == 1 and len(value[0]) == 1:
         return "polygon", value[0][0]
     return "polygons", value
 
 
-def _bitmask(value: Any, cls: ObjectClass, unit: DataUnit) -> tuple[str, Any]:
-    frame = (0, 0, unit.width, unit.height)
-    if (value.get("top"), value.get("left"), value.get("width"), value.get("height")) != frame:
+def _bitmask(value: Any, cls: ObjectClass, size: Size) -> tuple[str, Any]:
+    if (value.get("top"), value.get("left"), value.get("width"), value.get("height")) != (0, 0, *size):
         raise Unrepresentable(
             f"a {cls.name} bitmask covers {value.get('width')}x{value.get('height')} pixels at "
             f"({value.get('left')}, {value.get('top')}); label files hold masks of the whole "
-            f"{unit.width}x{unit.height} frame only"
+            f"{size[0]}x{size[1]} frame only"
         )
     return "bitmask", {"rle": value["rle"]}
 
 
-def _skeleton(value: Any, cls: ObjectClass, unit: DataUnit) -> tuple[str, Any]:
+def _skeleton(value: Any, cls: ObjectClass, size: Size) -> tuple[str, Any]:
     points = _ordered(value, cls.skeleton_points)
     return "skeleton", {name: _ordered(point, ("x", "y")) for name, point in points.items()}
 
 
 GEOMETRY_WRITERS: dict[str, GeometryWriter] = {
-    "box": lambda v, cls, unit: ("box", _ordered(v, ("x", "y", "w", "h"))),
-    "rotated_box": lambda v, cls, unit: ("rotated_box", _ordered(v, ("x", "y", "w", "h", "theta"))),
-    "point": lambda v, cls, unit: ("point", _ordered(v, ("x", "y"))),
-    "polyline": lambda v, cls, unit: ("polyline", v),
+    "box": lambda v, cls, size: ("box", _ordered(v, ("x", "y", "w", "h"))),
+    "rotated_box": lambda v, cls, size: ("rotated_box", _ordered(v, ("x", "y", "w", "h", "theta"))),
+    "point": lambda v, cls, size: ("point", _ordered(v, ("x", "y"))),
+    "polyline": lambda v, cls, size: ("polyline", v),
     "polygon": _polygon,
     "bitmask": _bitmask,
     "skeleton": _skeleton,
@@ -252,11 +253,12 @@ GEOMETRY_WRITERS: dict[str, GeometryWriter] = {
 as its canonical value under its key (right whenever the file form is the canonical form)."""
 
 
-def geometry_entry(geometry: Geometry, cls: ObjectClass, unit: DataUnit) -> dict[str, Any]:
-    """`{box: {...}}`, `{polygon: [...]}`, ...: one geometry as a label file gives it."""
+def geometry_entry(geometry: Geometry, cls: ObjectClass, size: Size) -> dict[str, Any]:
+    """`{box: {...}}`, `{polygon: [...]}`, ...: one geometry, on a frame of `size` pixels, as a label file
+    gives it."""
     key = geometry.shape.key
     writer = GEOMETRY_WRITERS.get(key)
-    name, value = writer(geometry.value, cls, unit) if writer else (key, geometry.value)
+    name, value = writer(geometry.value, cls, size) if writer else (key, geometry.value)
     return {name: value}
 
 
@@ -276,10 +278,11 @@ def _object(
         if geometry.shape.key == "bitmask" and obj.hash in masks:
             entry["bitmask"] = {"png": masks[obj.hash]}  # checked against the RLE by `round_trip_problem`
         else:
-            entry.update(geometry_entry(geometry, node, unit))
+            entry.update(geometry_entry(geometry, node, unit.size(0)))
     else:
         entry["frames"] = {
-            format_range(frames): geometry_entry(geometry, node, unit) for frames, geometry in _runs(obj.frames)
+            format_range(frames): geometry_entry(geometry, node, unit.size(frames[0]))
+            for frames, geometry in _runs(obj.frames)
         }
     what = f"object {label_id} ({node.name})"
     answers = dict(obj.answers)

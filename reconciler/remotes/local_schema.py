@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from reconciler.model import DataType, DataUnit
+from reconciler.remotes.manifest import image_size
 
 SCHEMA_VERSION = 1
 
@@ -43,7 +45,8 @@ CREATE INDEX tags_by_row ON tags (data_hash, branch);
 
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
-    hash_, title, type_, frames, width, height, fps = tuple(row)[:7]
+    hash_, title, type_, frames, width, height, fps, extra = tuple(row)[:8]
+    images = json.loads(str(extra)) if extra else []
     return DataUnit(
         hash=str(hash_),
         title=str(title),
@@ -52,4 +55,5 @@ def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
         width=int(str(width)),
         height=int(str(height)),
         fps=float(str(fps)),
+        sizes=tuple(image_size(image) for image in images) if isinstance(images, list) else (),
     )

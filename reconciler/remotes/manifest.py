@@ -83,6 +83,21 @@ def _range_ends(row: dict[str, Any]) -> list[Any]:
     return [r[-1] for a in answers if isinstance(a, dict) for r in a.get("range") or [] if str(r[-1]).isdigit()]
 
 
+def _sequence(unit: dict[str, Any]) -> int:
+    sequence = unit.get("data_sequence", 0)
+    return int(sequence) if str(sequence).isdigit() else 0
+
+
+def image_size(image: Any) -> tuple[int, int]:
+    """(width, height) of one image of an image group as Encord describes it; (0, 0) where it does not say."""
+    if not isinstance(image, dict):
+        return (0, 0)
+    width, height = image.get("width"), image.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        return (width, height)
+    return (0, 0)
+
+
 def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], ExtraUnits]:
     """The data units behind an Encord JSON export (a list of label-row dicts)."""
     units: dict[str, DataUnit] = {}
@@ -98,6 +113,8 @@ def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], Extra
                 f"{row['data_hash']}: data type {row.get('data_type')!r} is not one Encord has ({known})"
             ) from None
         parts = [p for p in (row.get("data_units") or {}).values() if isinstance(p, dict)]
+        if kind is DataType.IMAGE_GROUP:
+            parts.sort(key=_sequence)
         first = parts[0] if parts else {}
         frames = len(parts) if kind is DataType.IMAGE_GROUP else 1
         if kind.framed:
@@ -115,6 +132,7 @@ def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], Extra
             width=int(first.get("width") or 0),
             height=int(first.get("height") or 0),
             fps=float(first.get("data_fps") or 0),
+            sizes=tuple(image_size(p) for p in parts) if kind is DataType.IMAGE_GROUP else (),
         )
         if kind is DataType.IMAGE_GROUP:
             extra[row["data_hash"]] = [

@@ -200,12 +200,14 @@ def served_row(stored: StoredRow) -> dict[str, Any]:
     }
 
 
-def metadata(unit: Unit, stored: StoredRow | None, branch: str) -> dict[str, Any]:
+def metadata(unit: Unit, stored: StoredRow | None, branch: str, images_data: bool = False) -> dict[str, Any]:
     """One entry of the labelrowmetadata listing (snake case); `label_hash` null for a row not created yet.
 
     What `LabelRowMetadata.from_dict` and the `LabelRowV2` built from it read per data type: the frame count
     (DICOM and NIfTI slices, PDF pages, audio samples), fps and duration (video, audio), the size (image, video,
     DICOM, NIfTI; an image group's images carry their own), the audio fields, and a group's or scene's spaces.
+    With `images_data` (the SDK's `include_images_data`), an image group's entry lists its images, each with
+    its size, in the fields `LabelRowReadOnlyDataImagesDataEntry` takes.
     """
     timed = unit.type in ("video", "audio")
     audio = unit.audio or {}
@@ -236,7 +238,22 @@ def metadata(unit: Unit, stored: StoredRow | None, branch: str) -> dict[str, Any
         "spaces": copy.deepcopy(unit.spaces or {}),
         "file_type": unit.served_file_type,
         "is_valid": True,
+        **({"images_data": _images_data(unit)} if images_data and unit.type == "img_group" else {}),
     }
+
+
+def _images_data(unit: Unit) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": i,
+            "title": image.title,
+            "file_type": unit.served_file_type,
+            "height": image.height,
+            "width": image.width,
+            "image_hash": image.data_hash,
+        }
+        for i, image in enumerate(unit.group_images())
+    ]
 
 
 def metadata_dto(entry: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,8 @@ def list_metadata(store: Store, project: str, uid: Any, p: dict[str, Any]) -> li
         entries.append((unit, on_branch, wanted))
         if all_branches:
             entries += [(unit, r, r.branch) for r in sorted(mine, key=lambda r: r.branch) if r.branch != "main"]
-    return [metadata(u, r, b) for u, r, b in entries if _keep(u, r, p)]
+    images = bool(p.get("include_images_data"))
+    return [metadata(u, r, b, images_data=images) for u, r, b in entries if _keep(u, r, p)]
 
 
 def _keep(unit: Unit, row: StoredRow | None, p: dict[str, Any]) -> bool:

@@ -29,6 +29,7 @@ from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
 from reconciler.remotes.encord.client import connect, domain_of, get_project, request_settings
 from reconciler.remotes.encord.errors import DEFAULT_BACKOFF, RejectedError, Retries, translated
 from reconciler.remotes.encord.tags import CollectionTags
+from reconciler.remotes.manifest import image_size
 
 REFETCH_AFTER = 60.0
 """Seconds: a row read by `fetch` longer ago than this is read again before it is written."""
@@ -64,7 +65,7 @@ class EncordProject:
         for branch in sorted(branches):
             rows: list[Any] = self._retries.sdk_call(
                 f"listing the label rows of branch {branch}",
-                lambda b=branch: self._project.list_label_rows_v2(branch_name=b),  # type: ignore[misc]
+                lambda b=branch: self._project.list_label_rows_v2(branch_name=b, include_images_data=True),  # type: ignore[misc]
             )
             for row in rows:
                 unit = self._units.setdefault(row.data_hash, _data_unit(row))
@@ -212,12 +213,26 @@ def _rows(count: int) -> str:
 def _data_unit(row: Any) -> DataUnit:
     raw = str(getattr(row.data_type, "value", row.data_type)).lower()
     kind = next((t for t in DataType if t.value == raw), DataType.UNKNOWN)
+    sizes = _image_sizes(row) if kind is DataType.IMAGE_GROUP else ()
+    width, height = sizes[0] if sizes else (int(row.width or 0), int(row.height or 0))
     return DataUnit(
         hash=row.data_hash,
         title=row.data_title,
         type=kind,
         frames=int(row.number_of_frames or 1),
-        width=int(row.width or 0),
-        height=int(row.height or 0),
+        width=width,
+        height=height,
         fps=float(row.fps or 0.0),
+        sizes=sizes,
     )
+
+
+def _image_sizes(row: Any) -> tuple[tuple[int, int], ...]:
+    """(width, height) of each image of an image group, by frame, from the listing's images data."""
+    from encord.exceptions import LabelRowError
+
+    try:
+        images = sorted(row.get_frames_metadata(), key=lambda image: image.frame_number)
+    except (LabelRowError, TypeError, AttributeError):
+        return ()
+    return tuple(image_size({"width": image.width, "height": image.height}) for image in images)
