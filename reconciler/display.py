@@ -10,7 +10,7 @@ import hashlib
 from typing import Any
 
 from reconciler.desired.frames import format_range, format_ranges
-from reconciler.model import AnswerValue, ClassificationLabel, Geometry, Label, ObjectLabel
+from reconciler.model import AnswerValue, ClassificationLabel, Geometry, Label, ObjectLabel, is_html_value
 from reconciler.ontology import Ontology, Option
 
 
@@ -67,6 +67,14 @@ def _geometry(prefix: str, geometry: Geometry) -> dict[str, Any]:
             flat[f"{prefix}skeleton.{name}.y"] = point["y"]
             flat[f"{prefix}skeleton.{name}.visibility"] = point.get("visibility", "visible")
         return flat
+    if geometry.shape.ranged:
+        if is_html_value(value):
+            spans = (
+                f"{n['start']['xpath']}:{n['start']['offset']}-{n['end']['xpath']}:{n['end']['offset']}"
+                for n in value
+            )
+            return {f"{prefix}{key}": ", ".join(spans)}
+        return {f"{prefix}{key}": format_ranges(tuple((start, end) for start, end in value))}
     if isinstance(value, dict):
         return {f"{prefix}{key}.{k}": v for k, v in value.items()}
     if key == "polygon":

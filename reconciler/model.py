@@ -9,6 +9,7 @@ serialise to the same bytes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -56,6 +57,12 @@ class Shape(str, Enum):
     def declarable(self) -> bool:
         return self in GEOMETRY_KEYS
 
+    @property
+    def ranged(self) -> bool:
+        """A range of the whole file (milliseconds of audio, characters of text, a time series' span), not a
+        shape on a frame: such objects live in the row's `object_answers` with their `range`."""
+        return self in (Shape.AUDIO, Shape.TIME_RANGE, Shape.TEXT)
+
 
 GEOMETRY_KEYS: dict[Shape, str] = {
     Shape.BOX: "box",
@@ -68,6 +75,9 @@ GEOMETRY_KEYS: dict[Shape, str] = {
     Shape.CIRCLE: "circle",
     Shape.ELLIPSE: "ellipse",
     Shape.CUBOID_2D: "cuboid_2d",
+    Shape.AUDIO: "audio",
+    Shape.TIME_RANGE: "time_range",
+    Shape.TEXT: "text",
 }
 """The shapes label files can declare, by their geometry key."""
 SHAPE_BY_KEY: dict[str, Shape] = {key: shape for shape, key in GEOMETRY_KEYS.items()}
@@ -85,7 +95,9 @@ class Geometry:
     (invisible, occluded, self_occluded) on a point that is not plainly visible; circle
     `{x, y, r, stretch, theta}`; ellipse `{x, y, rx, ry, theta}`; cuboid_2d
     `{front: [[x, y] x4], vanishing_point: {x, y}, scale_ratio}` (perspective) or
-    `{front: [[x, y] x4], offset: {x, y}}` (isometric).
+    `{front: [[x, y] x4], offset: {x, y}}` (isometric); audio, time_range and text (ranged shapes, always on
+    frame 0) `[[start, end], ...]`, inclusive and sorted, and a text range of an HTML document
+    `[{start: {xpath, offset}, end: {xpath, offset}}, ...]`.
     It is never mutated after construction.
     """
 
@@ -197,8 +209,35 @@ class DataType(str, Enum):
         """Labels live in one data unit's `labels`, keyed by frame (video, DICOM and NIfTI slices)."""
         return self in (DataType.VIDEO, DataType.DICOM, DataType.NIFTI)
 
+    @property
+    def ranged_shape(self) -> Shape | None:
+        """The one shape a file of this type takes when its objects are ranges of the whole file (audio,
+        plain text, time series); None for frame-based types, whose objects are geometric shapes."""
+        return _RANGED_SHAPES.get(self)
 
-_DECLARABLE_TYPES = frozenset({DataType.IMAGE, DataType.VIDEO, DataType.IMAGE_GROUP, DataType.DICOM, DataType.NIFTI})
+    def takes(self, shape: Shape) -> bool:
+        """Whether objects of this shape can be declared on rows of this type."""
+        ranged = self.ranged_shape
+        return shape is ranged if ranged is not None else shape.declarable and not shape.ranged
+
+
+_DECLARABLE_TYPES = frozenset(
+    {
+        DataType.IMAGE,
+        DataType.VIDEO,
+        DataType.IMAGE_GROUP,
+        DataType.DICOM,
+        DataType.NIFTI,
+        DataType.AUDIO,
+        DataType.PLAIN_TEXT,
+        DataType.TIME_SERIES,
+    }
+)
+_RANGED_SHAPES = {
+    DataType.AUDIO: Shape.AUDIO,
+    DataType.PLAIN_TEXT: Shape.TEXT,
+    DataType.TIME_SERIES: Shape.TIME_RANGE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +253,13 @@ class DataUnit:
     fps: float = 0.0
     sizes: tuple[tuple[int, int], ...] = ()
     """(width, height) of each image of an image group, by frame; empty where every frame is width x height."""
+    file_type: str = ""
+    """The MIME type of its file (`text/html`, `audio/mpeg`, ...), "" where the remote does not say."""
+
+    @property
+    def html(self) -> bool | None:
+        """Whether it is an HTML document, whose text ranges are xpaths; None where not known."""
+        return self.file_type == "text/html" if self.file_type else None
 
     def size(self, frame: int = 0) -> tuple[int, int]:
         """The (width, height) in pixels of one frame; (0, 0) when the remote does not say."""
@@ -274,3 +320,45 @@ def with_tags(
         frame_tags=tuple(sorted(frame_tags, key=lambda t: t.name)),
         carried=row.carried,
     )
+
+
+def is_html_value(value: Any) -> bool:
+    """Whether a text object's value is ranges of an HTML document (else of plain characters)."""
+    return bool(value) and isinstance(value[0], dict)
+
+
+def canonical_ranges(pairs: Any) -> list[list[int]]:
+    """Sorted, duplicate-free [start, end] pairs; raises ValueError/TypeError for anything else."""
+    out = set()
+    for start, end in pairs:
+        if (
+            isinstance(start, bool)
+            or isinstance(end, bool)
+            or not (isinstance(start, int) and isinstance(end, int))
+        ):
+            raise TypeError(f"a range is two whole numbers, got {start!r}, {end!r}")
+        if not 0 <= start <= end:
+            raise ValueError(f"a range runs from a start to an end at or after it, got {start}-{end}")
+        out.add((start, end))
+    if not out:
+        raise ValueError("no ranges")
+    return [[s, e] for s, e in sorted(out)]
+
+
+def canonical_html(nodes: Any) -> list[dict[str, Any]]:
+    """HTML text ranges, each {start: {xpath, offset}, end: {xpath, offset}}, in one order."""
+    out = []
+    for node in nodes:
+        out.append({side: _html_point(node[side]) for side in ("start", "end")})
+    if not out:
+        raise ValueError("no ranges")
+    return sorted(out, key=lambda n: json.dumps(n, sort_keys=True))
+
+
+def _html_point(point: Any) -> dict[str, Any]:
+    xpath, offset = point["xpath"], point["offset"]
+    if not isinstance(xpath, str) or not xpath or isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"an HTML range end is {{xpath: text, offset: whole number}}, got {point!r}")
+    if offset < 0:
+        raise ValueError(f"an HTML offset is 0 or more, got {offset}")
+    return {"xpath": xpath, "offset": offset}

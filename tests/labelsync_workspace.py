@@ -341,3 +341,29 @@ def make_workspace(tmp_path: Path, backend: Backend) -> Iterator[Workspace]:
         yield ws
     finally:
         ws.close()
+
+
+LOCAL_CONFIG = """labels: labels
+ontology: labels/ontology.json
+remote: {kind: local, database: .labelsync/project.db}
+"""
+
+
+def exported_project(tmp_path: Path, ontology: dict[str, Any], rows: list[dict[str, Any]]) -> Iterator[Workspace]:
+    """A local project made the way a user adopts an Encord export (`labelsync local init --export`), with an
+    empty labels/ beside its ontology; closed when the generator resumes."""
+    root = tmp_path / "project"
+    (root / "labels").mkdir(parents=True)
+    (root / "labelsync.yaml").write_text(LOCAL_CONFIG, encoding="utf-8")
+    (root / "labels" / "ontology.json").write_text(json.dumps(ontology), encoding="utf-8")
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    backend = LocalBackend()
+    backend.prepare(root)
+    ws = Workspace(root, backend)
+    try:
+        created = ws.run("local", "init", "--ontology", "labels/ontology.json", "--export", str(export))
+        assert created.exit_code == 0, created.output
+        yield ws
+    finally:
+        ws.close()

@@ -753,18 +753,18 @@ def test_what_a_file_cannot_say_is_unrepresentable() -> None:
 
 def test_titles_in_pull_messages_are_inert_in_a_terminal_and_a_ci_log(tmp_path: Path) -> None:
     evil = "evil\x1b]8;;https://x.example\x07link\n::error::forged line"
-    audio = DataUnit("unit-audio", evil, DataType.AUDIO, 1, 0, 0)
+    pdf = DataUnit("unit-pdf", evil, DataType.PDF, 1, 0, 0)
     row = {
-        "data_hash": audio.hash,
+        "data_hash": pdf.hash,
         "data_title": evil,
-        "data_type": "audio",
+        "data_type": "pdf",
         "branch_name": "main",
-        "label_hash": "label-audio",
+        "label_hash": "label-pdf",
         "data_units": {},
         "object_answers": {},
         "classification_answers": {},
     }
-    create_project(tmp_path / "project.db", EXAMPLE_ONTOLOGY, [audio], [row])
+    create_project(tmp_path / "project.db", EXAMPLE_ONTOLOGY, [pdf], [row])
     repo = tmp_path / "repo"
     repo.mkdir()
     result = Workspace(repo, LocalBackend()).run("pull", "--database", "../project.db")

@@ -1,27 +1,21 @@
 """What labelsync cannot declare loads, is said, and blocks nothing else.
 
 A project over the SDK-built corpus ontology (every one of the SDK's 15 shapes) with an image row and
-an audio row: every command loads it; a file naming a class of a shape labelsync cannot declare is a
+a PDF row: every command loads it; a file naming a class of a shape labelsync cannot declare is a
 finding at its line; a file naming a row of a data type it cannot declare is skipped with a warning
 while the other files are planned and applied.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from corpus import F, corpus_ontology, corpus_rows
-from labelsync_workspace import LocalBackend, Workspace
+from labelsync_workspace import Workspace, exported_project
 
 from reconciler.model import Shape
-
-CONFIG = """labels: labels
-ontology: labels/ontology.json
-remote: {kind: local, database: .labelsync/project.db}
-"""
 
 
 def _row(name: str) -> dict[str, object]:
@@ -30,19 +24,7 @@ def _row(name: str) -> dict[str, object]:
 
 @pytest.fixture
 def corpus_workspace(tmp_path: Path) -> Iterator[Workspace]:
-    root = tmp_path / "project"
-    (root / "labels").mkdir(parents=True)
-    (root / "labelsync.yaml").write_text(CONFIG, encoding="utf-8")
-    (root / "labels" / "ontology.json").write_text(json.dumps(corpus_ontology()), encoding="utf-8")
-    export = tmp_path / "export.json"
-    export.write_text(json.dumps([_row("image/all"), _row("audio/all")]), encoding="utf-8")
-    backend = LocalBackend()
-    backend.prepare(root)
-    ws = Workspace(root, backend)
-    created = ws.run("local", "init", "--ontology", "labels/ontology.json", "--export", str(export))
-    assert created.exit_code == 0, created.output
-    yield ws
-    ws.close()
+    yield from exported_project(tmp_path, corpus_ontology(), [_row("image/all"), _row("pdf/all")])
 
 
 def _title(name: str) -> str:
@@ -68,8 +50,8 @@ def test_a_file_for_a_row_labelsync_cannot_declare_is_skipped_and_blocks_no_othe
 ) -> None:
     circle = corpus_workspace.remote().ontology().node(F.obj(Shape.CIRCLE))
     assert circle is not None
-    image, audio = _title("image/all"), _title("audio/all")
-    corpus_workspace.path("labels/audio.yaml").write_text(f"data: {audio}\nobjects: []\n", encoding="utf-8")
+    image, pdf = _title("image/all"), _title("pdf/all")
+    corpus_workspace.path("labels/pdf.yaml").write_text(f"data: {pdf}\nobjects: []\n", encoding="utf-8")
     corpus_workspace.path("labels/image.yaml").write_text(
         f"data: {image}\nprune: false\nobjects:\n"
         f"  - id: round\n    class: {circle.name}\n    circle: {{x: 0.5, y: 0.5, r: 0.1}}\n",
@@ -78,14 +60,12 @@ def test_a_file_for_a_row_labelsync_cannot_declare_is_skipped_and_blocks_no_othe
     before = corpus_workspace.backend.dump(corpus_workspace.root)
     plan = corpus_workspace.run("plan", "--detailed-exitcode")
     assert plan.exit_code == 2, plan.output
-    assert "labels/audio.yaml:1" in plan.output and "type audio" in plan.output
+    assert "labels/pdf.yaml:1" in plan.output and "type pdf" in plan.output
     assert "1 to add" in plan.output
     assert "cannot declare yet, kept as they are" in plan.output  # the image row's cuboid
     applied = corpus_workspace.run("apply", "--yes")
     assert applied.exit_code == 0, applied.output
     after = corpus_workspace.backend.dump(corpus_workspace.root)
-    audio_hash = str(_row("audio/all")["data_hash"])
-    assert [r for r in before["label_rows"] if r[0] == audio_hash] == [
-        r for r in after["label_rows"] if r[0] == audio_hash
-    ]
+    pdf_hash = str(_row("pdf/all")["data_hash"])
+    assert [r for r in before["label_rows"] if r[0] == pdf_hash] == [r for r in after["label_rows"] if r[0] == pdf_hash]
     assert corpus_workspace.run("plan", "--detailed-exitcode").exit_code == 0

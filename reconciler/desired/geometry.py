@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from reconciler.desired.frames import parse_frame_key
 from reconciler.desired.png import PngError, read_mask
 from reconciler.diagnostics import FieldPath
-from reconciler.model import DataUnit, FrameRange, Geometry, Shape
+from reconciler.model import DataUnit, FrameRange, Geometry, Shape, canonical_html, canonical_ranges
 from reconciler.ontology import ObjectClass
 
 Report = Callable[[FieldPath, str], None]
@@ -25,6 +26,9 @@ GEOMETRY_FIELDS = (
     "circle",
     "ellipse",
     "cuboid_2d",
+    "audio",
+    "time_range",
+    "text",
 )
 VISIBILITIES = ("visible", "invisible", "occluded", "self_occluded")
 _KEYS_FOR_SHAPE = {
@@ -38,7 +42,13 @@ _KEYS_FOR_SHAPE = {
     Shape.CIRCLE: ("circle",),
     Shape.ELLIPSE: ("ellipse",),
     Shape.CUBOID_2D: ("cuboid_2d",),
+    Shape.AUDIO: ("audio",),
+    Shape.TIME_RANGE: ("time_range",),
+    Shape.TEXT: ("text",),
 }
+_RANGE_UNITS = {Shape.AUDIO: "milliseconds", Shape.TIME_RANGE: "time steps", Shape.TEXT: "characters"}
+MAX_RANGES = 10_000
+"""Ranges one ranged object may hold: far more than any annotator draws, few enough to check quickly."""
 
 
 def keys_for(shape: Shape) -> tuple[str, ...]:
@@ -82,6 +92,8 @@ class GeometryParser:
             parsed = self._round(value, path, ("x", "y", "rx", "ry"), {"theta": 0.0})
         elif key == "cuboid_2d":
             parsed = self._cuboid_2d(value, path)
+        elif cls.shape.ranged:
+            parsed = self._ranged(cls, value, path)
         else:
             parsed = self._skeleton(cls, value, path)
         return None if parsed is None else Geometry(cls.shape, parsed)
@@ -155,7 +167,9 @@ class GeometryParser:
     def _cuboid_2d(self, value: Any, path: FieldPath) -> dict[str, Any] | None:
         forms = ({"front", "vanishing_point", "scale_ratio"}, {"front", "offset"})
         if not isinstance(value, dict) or set(map(str, value)) not in forms:
-            self.report(path, "expected {front: 4 points, vanishing_point: {x, y}, scale_ratio} or {front, offset: {x, y}}")
+            self.report(
+                path, "expected {front: 4 points, vanishing_point: {x, y}, scale_ratio} or {front, offset: {x, y}}"
+            )
             return None
         front = self._points(value["front"], (*path, "front"), 4)
         if front is not None and len(front) != 4:
@@ -169,10 +183,55 @@ class GeometryParser:
         xy = {k: self._finite(point[k], (*path, anchor, k), "a number") for k in ("x", "y")}
         parsed: dict[str, Any] = {"front": front, anchor: xy}
         if anchor == "vanishing_point":
-            parsed["scale_ratio"] = self._finite(value["scale_ratio"], (*path, "scale_ratio"), "a ratio, 0 or more")
+            parsed["scale_ratio"] = self._finite(
+                value["scale_ratio"], (*path, "scale_ratio"), "a ratio, 0 or more"
+            )
         if front is None or any(v is None for v in (*xy.values(), parsed.get("scale_ratio", 0.0))):
             return None
         return parsed
+
+    def _ranged(self, cls: ObjectClass, value: Any, path: FieldPath) -> list[Any] | None:
+        """Ranges of the file: "1200-3400" or [1200, 3400] (inclusive) or 17, or for text in an HTML document
+        {start: {xpath, offset}, end: {xpath, offset}}."""
+        items = value if isinstance(value, list) else [value]
+        if not items or len(items) > MAX_RANGES:
+            self.report(path, f'expected 1 to {MAX_RANGES} ranges of {_RANGE_UNITS[cls.shape]}, like "1200-3400"')
+            return None
+        html = any(isinstance(item, dict) for item in items)
+        known = self.data.html if self.data else None
+        if known is not None and html != known:
+            if html:
+                self.report(
+                    path, f'{self._where()} is not an HTML document: give ranges of characters, like "10-42"'
+                )
+            else:
+                self.report(
+                    path, f"{self._where()} is an HTML document: give {{start: {{xpath, offset}}, end: ...}}"
+                )
+            return None
+        if not html:
+            pairs = self._pairs(items, path)
+            return None if pairs is None else canonical_ranges(pairs)
+        try:
+            return canonical_html(items)
+        except (KeyError, TypeError, ValueError) as exc:
+            detail = f"{exc} is missing" if isinstance(exc, KeyError) else str(exc)
+            self.report(path, f"expected {{start: {{xpath, offset}}, end: {{xpath, offset}}}} ranges: {detail}")
+            return None
+
+    def _pairs(self, items: list[Any], path: FieldPath) -> list[tuple[int, int]] | None:
+        pairs = []
+        for i, item in enumerate(items):
+            pair = parse_frame_key(item) if not isinstance(item, list) else _pair(item)
+            if pair is None:
+                where = (*path, i) if len(items) > 1 or isinstance(item, list) else path
+                self.report(where, f'"{item}" is not a range like "1200-3400" (start to end, inclusive)')
+                return None
+            pairs.append(pair)
+        return pairs
+
+    def _where(self) -> str:
+        return self.data.title if self.data else "the data unit"
 
     def _points(self, value: Any, path: FieldPath, minimum: int) -> list[list[float]] | None:
         if not isinstance(value, list) or len(value) < minimum:
@@ -305,6 +364,12 @@ class GeometryParser:
         if point is not None and visibility != "visible":
             point["visibility"] = visibility
         return point
+
+
+def _pair(item: list[Any]) -> tuple[int, int] | None:
+    if len(item) != 2 or not all(type(n) is int and n >= 0 for n in item) or item[0] > item[1]:
+        return None
+    return (item[0], item[1])
 
 
 def _size(size: tuple[int, int]) -> str:

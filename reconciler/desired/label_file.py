@@ -18,6 +18,7 @@ from reconciler.diagnostics import FieldPath, Finding
 from reconciler.identity import label_hash
 from reconciler.model import (
     ClassificationLabel,
+    DataType,
     DataUnit,
     DynamicAnswer,
     FrameRange,
@@ -171,7 +172,9 @@ class _FileParser:
         pinned = item.get("hash")
         if pinned is not None:
             if not (isinstance(pinned, str) and _PINNED_HASH.fullmatch(pinned)):
-                self.report((*path, "hash"), "a pinned hash is 1 to 64 letters, digits or + / = - _ (as Encord's are)")
+                self.report(
+                    (*path, "hash"), "a pinned hash is 1 to 64 letters, digits or + / = - _ (as Encord's are)"
+                )
                 return None
             hash_ = pinned
         else:
@@ -222,6 +225,9 @@ class _FileParser:
                 " (those on the remote are kept as they are); remove this object from the file",
             )
             return None
+        if self.data is not None and self.data.type.declarable and not self.data.type.takes(cls.shape):
+            self.report((*path, "class"), _misfit(cls, self.data.type))
+            return None
         frames = self._object_frames(cls, item, path)
         answers = self.answers.attributes(cls.attributes, item.get("attributes"), (*path, "attributes"), cls.name)
         dynamic = self._dynamic(cls.attributes, item.get("dynamic"), {f for f, _ in frames or ()}, path, cls.name)
@@ -240,6 +246,13 @@ class _FileParser:
         self, cls: ObjectClass, item: dict[str, Any], path: FieldPath
     ) -> tuple[tuple[int, Geometry], ...] | None:
         keys = [k for k in GEOMETRY_FIELDS if k in item]
+        if "frames" in item and cls.shape.ranged:
+            self.report(
+                (*path, "frames"),
+                f"{cls.name} objects are ranges of the whole file, not shapes on frames: give `{cls.shape.key}:`"
+                " directly",
+            )
+            return None
         if "frames" in item:
             if keys:
                 self.report(
@@ -275,7 +288,9 @@ class _FileParser:
                 ok = False
                 continue
             ((geo_key, geo_value),) = shape.items()
-            geometry = self.geometry.parse(cls, str(geo_key), geo_value, (*path, str(key), str(geo_key)), frame_range)
+            geometry = self.geometry.parse(
+                cls, str(geo_key), geo_value, (*path, str(key), str(geo_key)), frame_range
+            )
             if frame_range is None or geometry is None:
                 ok = False
                 continue
@@ -430,6 +445,17 @@ class _FileParser:
 
 def _sorted_answers(answers: Answers) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(dict(answers).items()))
+
+
+def _misfit(cls: ObjectClass, kind: DataType) -> str:
+    ranged = kind.ranged_shape
+    if ranged is not None:
+        return (
+            f"{cls.name} has shape {cls.shape.value}, but objects on a {kind.value} row are ranges of the file:"
+            f" use a class of shape {ranged.value}"
+        )
+    home = next(t.value for t in DataType if t.ranged_shape is cls.shape)
+    return f"{cls.name} has shape {cls.shape.value}: its objects go on {home} rows, not on {kind.value} rows"
 
 
 def _keys(cls: ObjectClass) -> list[str]:

@@ -21,6 +21,7 @@ from reconciler.encord_format._common import (
 )
 from reconciler.encord_format.answers import AnswerDecoder
 from reconciler.encord_format.geometry import decode_geometry
+from reconciler.encord_format.ranges import decode_range
 from reconciler.model import (
     ClassificationLabel,
     DataType,
@@ -90,11 +91,24 @@ class _Decoding:
 
     def _object_class(self, feature: Any) -> ObjectClass | None:
         node = self.ontology.node(str(feature))
-        return node if isinstance(node, ObjectClass) and node.shape.declarable else None
+        return node if isinstance(node, ObjectClass) and self.kind.takes(node.shape) else None
+
+    def _ranged_objects(self, features: dict[str, str], geometry: dict[str, dict[int, Geometry]]) -> None:
+        for object_hash, entry in (self.row.get("object_answers") or {}).items():
+            cls = self._object_class(entry.get("featureHash")) if isinstance(entry, dict) else None
+            if cls is None or entry.get("spaces"):
+                continue
+            try:
+                geometry[str(object_hash)][0] = decode_range(cls, entry)
+            except _MALFORMED:
+                continue
+            features[str(object_hash)] = cls.hash
 
     def _objects(self) -> list[ObjectLabel]:
         features: dict[str, str] = {}
         geometry: dict[str, dict[int, Geometry]] = defaultdict(dict)
+        if self.kind.ranged_shape is not None:
+            self._ranged_objects(features, geometry)
         for frame, labels in frame_labels(self.row, self.kind):
             for entry in labels.get("objects") or []:
                 object_hash = str(entry.get("objectHash"))
@@ -173,6 +187,8 @@ def decode_classification(
         return None
     if node.is_global:
         ranges: tuple[tuple[int, int], ...] = ()
+    elif kind is not None and kind.ranged_shape is not None:
+        ranges = () if answer.get("range") else ((0, 0),)  # the whole file; a part of it cannot be declared
     elif answer.get("range") is not None:
         ranges = normalise_ranges(answer["range"])
     elif frames:

@@ -34,6 +34,7 @@ from reconciler.encord_format.geometry import (
     encode_geometry,
     skeleton_point_hashes,
 )
+from reconciler.encord_format.ranges import RANGE_KEYS, decode_range, encode_range
 from reconciler.model import (
     ClassificationLabel,
     DataType,
@@ -43,6 +44,7 @@ from reconciler.model import (
     LabelRow,
     ObjectLabel,
     Shape,
+    is_html_value,
 )
 from reconciler.ontology import Attribute, ClassificationClass, ObjectClass, Ontology, walk_attributes
 
@@ -86,7 +88,10 @@ def encode_row(
     """
     title = row_title(base)
     kind = data_type(base)
-    if str(base.get("data_hash")) != row.key.data_hash or base.get("branch_name", row.key.branch) != row.key.branch:
+    if (
+        str(base.get("data_hash")) != row.key.data_hash
+        or base.get("branch_name", row.key.branch) != row.key.branch
+    ):
         raise EncordFormatError(
             f"{title}: the base dict is for {base.get('data_hash')}@{base.get('branch_name')}, not {row.key}"
         )
@@ -174,7 +179,9 @@ class _Patch:
             return
         for unit in (self.out.get("data_units") or {}).values():
             labels = unit.get("labels") or {}
-            emptied = [f for f, v in labels.items() if int(f) in self.emptied and isinstance(v, dict) and _empty(v)]
+            emptied = [
+                f for f, v in labels.items() if int(f) in self.emptied and isinstance(v, dict) and _empty(v)
+            ]
             for frame in emptied:
                 del labels[frame]
 
@@ -193,10 +200,14 @@ class _Patch:
                 f"{self.title}: object {obj.hash}: featureHash {obj.feature!r} is not an object in the ontology"
             )
         fail = failer(self.title, f"object {obj.hash} ({cls.name})")
+        if not self.kind.takes(cls.shape):
+            raise fail(f"labelsync cannot write {cls.shape.value} objects on a {self.kind.value} row")
+        if any(geometry.shape is not cls.shape for _, geometry in obj.frames):
+            raise fail(f"{cls.name} is a {cls.shape.value}, not a {obj.frames[0][1].shape.value}")
+        if cls.shape.ranged:
+            old_answer = self._ranged_object(obj, cls, old_answer, fail)
         points = skeleton_point_hashes(self.ontology, cls) if cls.shape is Shape.SKELETON else {}
-        for frame, geometry in obj.frames:
-            if geometry.shape is not cls.shape:
-                raise fail(f"{cls.name} is a {cls.shape.value}, not a {geometry.shape.value}")
+        for frame, geometry in () if cls.shape.ranged else obj.frames:
             entry = self._frame_object(obj.hash, cls, geometry, points, old_frames.get(frame))
             self._frame(frame).setdefault("objects", []).append(entry)
         answer = dict(old_answer or {})
@@ -213,6 +224,39 @@ class _Patch:
             actions["actions"] = self._dynamic(cls.attributes, obj.dynamic, old_list, fail)
             actions["objectHash"] = obj.hash
             self.out["object_actions"][obj.hash] = actions
+
+    def _ranged_object(
+        self, obj: ObjectLabel, cls: ObjectClass, old: dict[str, Any] | None, fail: Fail
+    ) -> dict[str, Any]:
+        """The answers entry of an object that is ranges of the file, its ranges written (its answers are
+        written by the caller). Kept as it was where class and ranges did not change."""
+        if len(obj.frames) != 1 or obj.frames[0][0] != 0:
+            raise fail("an object of ranges of the file stands on frame 0 only")
+        geometry = obj.frames[0][1]
+        if is_html_value(geometry.value) != self._html():
+            form = "xpath ranges of an HTML document" if self._html() else "character ranges"
+            raise fail(f"this row's file takes {form}")
+        if old is not None and old.get("featureHash") == cls.hash and _same_range(cls, old, geometry):
+            return old
+        if old is not None:
+            entry = {k: v for k, v in old.items() if k not in RANGE_KEYS}
+        else:
+            entry = {k: v for k, v in self.stamp.created().items() if k != "confidence"}  # as the SDK writes it
+        entry.update(
+            featureHash=cls.hash,
+            name=cls.name,
+            color=cls.color,
+            shape=cls.shape.value,
+            value=snake(cls.name),
+            **encode_range(geometry),
+        )
+        if old is not None:
+            self.stamp.edited(entry)
+        return entry
+
+    def _html(self) -> bool:
+        units = (self.out.get("data_units") or {}).values()
+        return any(isinstance(unit, dict) and unit.get("data_type") == "text/html" for unit in units)
 
     def _frame_object(
         self,
@@ -252,25 +296,31 @@ class _Patch:
         *,
         dynamic: bool,
     ) -> list[dict[str, Any]]:
-        """The answer entries for `answers`: an answer that did not change keeps its old entries as they were,
-        a changed one keeps its old entry's other keys; entries labelsync does not manage stay."""
+        """The answer entries for `answers`, in the old entries' order: an answer that did not change keeps its
+        old entries as they were, a changed one keeps its old entry's other keys, a new one comes last;
+        entries labelsync does not manage stay."""
         managed = {a.hash for a in walk_attributes(scope) if a.dynamic is dynamic}
         decoder = AnswerDecoder(self.ontology, scope, fail)
+        wanted = dict(answers)
         by_feature: dict[str, list[dict[str, Any]]] = {}
+        for entry in old:
+            by_feature.setdefault(str(entry.get("featureHash")), []).append(entry)
         result = []
+        placed: set[str] = set()
         for entry in old:
             feature = str(entry.get("featureHash"))
-            if feature in managed:
-                by_feature.setdefault(feature, []).append(entry)
-            else:
+            if feature not in managed:
                 result.append(entry)
+            elif feature not in placed and feature in wanted:
+                placed.add(feature)
+                before = by_feature[feature]
+                if decoder.value_of(before) == wanted[feature]:
+                    result.extend(before)
+                else:
+                    result.append(answer_entry(self.ontology, feature, wanted[feature], fail, base=before[0]))
         for feature, value in answers:
-            before = by_feature.get(feature, [])
-            if before and decoder.value_of(before) == value:
-                result.extend(before)
-                continue
-            entry = answer_entry(self.ontology, feature, value, fail, base=before[0] if before else None)
-            result.append(entry)
+            if feature not in placed:
+                result.append(answer_entry(self.ontology, feature, value, fail, base=None))
         return result
 
     def _dynamic(
@@ -308,7 +358,7 @@ class _Patch:
             ),
             classificationHash=label.hash,
             featureHash=node.hash,
-            range=[[start, end] for start, end in label.ranges],
+            range=[] if self.kind.ranged_shape else [[start, end] for start, end in label.ranges],
         )
         self.out["classification_answers"][label.hash] = entry
         for frame, frame_entry in old_frames.items():  # older rows also list classifications per frame
@@ -318,6 +368,13 @@ class _Patch:
 
 def _empty(frame_labels: dict[str, Any]) -> bool:
     return not frame_labels.get("objects") and not frame_labels.get("classifications") and len(frame_labels) <= 2
+
+
+def _same_range(cls: ObjectClass, old: dict[str, Any], geometry: Geometry) -> bool:
+    try:
+        return decode_range(cls, old) == geometry
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
 
 
 def _same_geometry(cls: ObjectClass, old: dict[str, Any], geometry: Geometry) -> bool:

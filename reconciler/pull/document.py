@@ -34,6 +34,7 @@ from reconciler.model import (
     Geometry,
     LabelRow,
     ObjectLabel,
+    is_html_value,
 )
 from reconciler.ontology import Attribute, ClassificationClass, ObjectClass, Ontology
 
@@ -240,6 +241,17 @@ def _skeleton(value: Any, cls: ObjectClass, size: Size) -> tuple[str, Any]:
     return "skeleton", {name: _ordered(point, ("x", "y")) for name, point in points.items()}
 
 
+def _ranged(key: str) -> GeometryWriter:
+    def write(value: Any, cls: ObjectClass, size: Size) -> tuple[str, Any]:
+        if is_html_value(value):
+            return key, [
+                {side: _ordered(node[side], ("xpath", "offset")) for side in ("start", "end")} for node in value
+            ]
+        return key, _frame_list(tuple((start, end) for start, end in value))
+
+    return write
+
+
 GEOMETRY_WRITERS: dict[str, GeometryWriter] = {
     "box": lambda v, cls, size: ("box", _ordered(v, ("x", "y", "w", "h"))),
     "rotated_box": lambda v, cls, size: ("rotated_box", _ordered(v, ("x", "y", "w", "h", "theta"))),
@@ -248,6 +260,9 @@ GEOMETRY_WRITERS: dict[str, GeometryWriter] = {
     "polygon": _polygon,
     "bitmask": _bitmask,
     "skeleton": _skeleton,
+    "audio": _ranged("audio"),
+    "time_range": _ranged("time_range"),
+    "text": _ranged("text"),
 }
 """The label-file form of each shape's canonical value, keyed by `Shape.key`. A shape not listed is written
 as its canonical value under its key (right whenever the file form is the canonical form)."""

@@ -243,7 +243,7 @@ def create_project(
             ],
         )
         db.executemany(
-            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     u.hash,
@@ -254,6 +254,7 @@ def create_project(
                     u.height,
                     u.fps,
                     json.dumps((extra_units or {}).get(u.hash)) if (extra_units or {}).get(u.hash) else None,
+                    u.file_type or None,
                 )
                 for u in units
             ],

@@ -20,7 +20,8 @@ CREATE TABLE data_units (
     width INTEGER NOT NULL,
     height INTEGER NOT NULL,
     fps REAL NOT NULL,
-    extra TEXT
+    extra TEXT,
+    file_type TEXT
 );
 CREATE TABLE label_rows (
     data_hash TEXT NOT NULL REFERENCES data_units (hash),
@@ -45,7 +46,9 @@ CREATE INDEX tags_by_row ON tags (data_hash, branch);
 
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
-    hash_, title, type_, frames, width, height, fps, extra = tuple(row)[:8]
+    values = tuple(row)
+    hash_, title, type_, frames, width, height, fps, extra = values[:8]
+    file_type = values[8] if len(values) > 8 else None  # projects made before the column was added
     images = json.loads(str(extra)) if extra else []
     return DataUnit(
         hash=str(hash_),
@@ -56,4 +59,5 @@ def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
         height=int(str(height)),
         fps=float(str(fps)),
         sizes=tuple(image_size(image) for image in images) if isinstance(images, list) else (),
+        file_type=str(file_type or ""),
     )

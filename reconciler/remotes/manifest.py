@@ -133,6 +133,7 @@ def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], Extra
             height=int(first.get("height") or 0),
             fps=float(first.get("data_fps") or 0),
             sizes=tuple(image_size(p) for p in parts) if kind is DataType.IMAGE_GROUP else (),
+            file_type=str(first.get("data_type") or ""),
         )
         if kind is DataType.IMAGE_GROUP:
             extra[row["data_hash"]] = [

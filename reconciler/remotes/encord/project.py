@@ -219,11 +219,12 @@ def _data_unit(row: Any) -> DataUnit:
         hash=row.data_hash,
         title=row.data_title,
         type=kind,
-        frames=int(row.number_of_frames or 1),
+        frames=1 if kind.ranged_shape else int(row.number_of_frames or 1),  # audio counts samples, not frames
         width=width,
         height=height,
         fps=float(row.fps or 0.0),
         sizes=sizes,
+        file_type=str(row.file_type or ""),
     )
 
 
