@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.diagnostics import FieldPath
+from reconciler.diagnostics import FieldPath, shown
 from reconciler.model import AnswerValue
 from reconciler.ontology import Attribute, suggest
 
@@ -63,10 +64,14 @@ class AnswerParser:
                 return []
             return [(attribute.hash, tuple(sorted({h for h in hashes if h is not None})))]
         if attribute.kind == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.report(path, f'"{attribute.name}" is a number attribute, got {value!r}')
+            number = _finite(value)
+            if number is None:
+                self.report(
+                    path,
+                    f'"{attribute.name}" is a number attribute: expected a finite number, got {shown(value)}',
+                )
                 return []
-            return [(attribute.hash, float(value))]
+            return [(attribute.hash, number)]
         if not isinstance(value, str):
             hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(value, bool) else ""
             self.report(path, f'"{attribute.name}" is a text attribute: expected text, got {value!r}{hint}')
@@ -104,3 +109,14 @@ class AnswerParser:
             )
             return None
         return option.hash
+
+
+def _finite(value: Any) -> float | None:
+    """A number as a float, or None: not a number, NaN, infinite, or too large for a float (10**400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

@@ -7,7 +7,11 @@ from typing import Any
 
 from reconciler.model import FrameRange
 
-_FRAME_KEY = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+_FRAME_KEY = re.compile(r"\s*([0-9]{1,18})\s*(?:-\s*([0-9]{1,18})\s*)?")
+MAX_FRAMES = 1_000_000
+"""Frames of a data unit labelsync checks a file against when it does not know the data unit (offline):
+more than nine hours of video at 30 frames a second. A range is never expanded past this or the unit's own
+frame count."""
 
 
 def parse_frame_key(key: Any) -> FrameRange | None:
@@ -16,7 +20,9 @@ def parse_frame_key(key: Any) -> FrameRange | None:
         return None
     if isinstance(key, int):
         return (key, key) if key >= 0 else None
-    match = _FRAME_KEY.match(str(key))
+    if not isinstance(key, str):
+        return None
+    match = _FRAME_KEY.fullmatch(key)
     if not match:
         return None
     start = int(match.group(1))

@@ -1,20 +1,24 @@
 """One label file (already parsed YAML) -> `LabelFile`: the canonical row plus what the file said.
 
 Pure: the caller supplies the parsed document, the ontology and the data unit (when known);
-problems come back as findings with field paths, never as exceptions.
+problems come back as findings with field paths, never as exceptions. Work is bounded by what the
+file can mean, not by what it says: frame ranges never reach past the data unit's frames (or, when it
+is not known, past `MAX_FRAMES`), and overlaps are found from ranges, not frame by frame.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.desired.answers import AnswerParser, Answers
-from reconciler.desired.frames import format_range, parse_frame_key
+from reconciler.desired.frames import MAX_FRAMES, format_range, parse_frame_key
 from reconciler.desired.geometry import GEOMETRY_FIELDS, GeometryParser, keys_for
-from reconciler.diagnostics import FieldPath, Finding
+from reconciler.diagnostics import FieldPath, Finding, brief, shown
 from reconciler.identity import label_hash
 from reconciler.model import (
     ClassificationLabel,
@@ -27,12 +31,18 @@ from reconciler.model import (
     LabelRow,
     ObjectLabel,
     RowKey,
+    frames_to_ranges,
     normalise_ranges,
     sorted_unique,
 )
-from reconciler.ontology import Attribute, ObjectClass, Ontology, suggest
+from reconciler.ontology import Attribute, ClassificationClass, ObjectClass, Ontology, suggest
 
 _PINNED_HASH = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
+_BRANCH = re.compile(r"[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]{0,253}[^\x00-\x20\x7f-\x9f])?")
+"""A branch name: 1 to 255 characters, no control characters, no space at either end."""
+MAX_FRAME_ENTRIES = 5_000_000
+"""Frames with geometry one file may give over all its objects. Each is a frame of the row held in memory
+(5,000,000 take about a gigabyte and half a minute to check); a label row Encord serves has far fewer."""
 TOP_LEVEL_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
 OBJECT_KEYS = ("id", "class", "hash", "attributes", "dynamic", "tags", "frames", *GEOMETRY_FIELDS)
 CLASSIFICATION_KEYS = ("id", "question", "answer", "frames", "tags", "hash")
@@ -67,13 +77,21 @@ def read_ref(doc: Any, default_branch: str) -> DataRef | None:
         return None
     title, data_hash = doc.get("data"), doc.get("data_hash")
     branch = doc.get("branch", default_branch)
-    if (title is None) == (data_hash is None) or not isinstance(branch, str):
+    if (title is None) == (data_hash is None) or not valid_branch(branch):
         return None
-    return DataRef(
-        title=str(title) if title is not None else None,
-        hash=str(data_hash) if data_hash is not None else None,
-        branch=branch,
-    )
+    if not _name(title if title is not None else data_hash):
+        return None
+    return DataRef(title=title, hash=data_hash, branch=branch)
+
+
+def valid_branch(branch: Any) -> bool:
+    """A branch name: text of 1 to 255 characters without control characters or a space at either end."""
+    return isinstance(branch, str) and _BRANCH.fullmatch(branch) is not None
+
+
+def _name(value: Any) -> bool:
+    """A title or a hash: text (any: Encord titles may even be blank), never a number YAML read."""
+    return isinstance(value, str)
 
 
 def parse_label_file(
@@ -101,6 +119,13 @@ class _FileParser:
         self.geometry = GeometryParser(self.report, base_dir, data)
         self.ids: dict[str, str] = {}
         self.seen_ids: dict[str, FieldPath] = {}
+        self.frame_entries = 0
+        self.classes: dict[str, ObjectClass] = {}
+        for cls in ontology.objects:
+            self.classes.setdefault(cls.name, cls)
+        self.questions: dict[str, ClassificationClass] = {}
+        for question in ontology.classifications:
+            self.questions.setdefault(question.name, question)
 
     def report(self, path: FieldPath, message: str) -> None:
         self.findings.append(Finding(self.path, path, message))
@@ -112,10 +137,7 @@ class _FileParser:
         self._unknown_keys(doc, TOP_LEVEL_KEYS, ())
         ref = read_ref(doc, default_branch)
         if ref is None:
-            if ("data" in doc) == ("data_hash" in doc):
-                self.report((), "name the data unit with exactly one of `data: <title>` or `data_hash: <hash>`")
-            else:
-                self.report(("branch",), "expected a branch name")
+            self._why_no_ref(doc, default_branch)
             return None
         prune = doc.get("prune", default_prune)
         if not isinstance(prune, bool):
@@ -127,12 +149,13 @@ class _FileParser:
             for i, item in enumerate(self._list(doc, "objects"))
             if (o := self._object(item, ("objects", i))) is not None
         ]
-        classifications = [
-            c
+        indexed = [
+            (i, c)
             for i, item in enumerate(self._list(doc, "classifications"))
             if (c := self._classification(item, ("classifications", i))) is not None
         ]
-        self._overlapping_classifications(doc, classifications)
+        self._overlapping_classifications(indexed)
+        classifications = [c for _, c in indexed]
         tags, frame_tags = self._data_tags(doc)
         row = LabelRow(
             key=RowKey(self.data_hash, ref.branch),
@@ -144,17 +167,35 @@ class _FileParser:
         self._duplicate_hashes(row)
         return LabelFile(self.path, ref, bool(prune), row, self.ids)
 
+    def _why_no_ref(self, doc: dict[str, Any], default_branch: str) -> None:
+        if (doc.get("data") is None) == (doc.get("data_hash") is None):
+            self.report((), "name the data unit with exactly one of `data: <title>` or `data_hash: <hash>`")
+            return
+        key = "data" if doc.get("data") is not None else "data_hash"
+        if not _name(doc[key]):
+            what = "title" if key == "data" else "hash"
+            self.report((key,), f"expected the data unit's {what} as text, got {shown(doc[key])} (quote it)")
+        branch = doc.get("branch", default_branch)
+        if not valid_branch(branch):
+            self.report(
+                ("branch",),
+                f"expected a branch name (text of 1 to 255 characters, no control characters, no space at"
+                f" either end), got {shown(branch)}",
+            )
+
     # -- pieces ---------------------------------------------------------------------------------
 
     def _unknown_keys(self, item: dict[str, Any], known: tuple[str, ...], path: FieldPath) -> None:
         for key in item:
             if key not in known:
-                self.report((*path, str(key)), f'unknown key "{key}"{suggest(str(key), known)}')
+                self.report((*path, str(key)), f'unknown key "{brief(key)}"{suggest(brief(key), known)}')
 
     def _list(self, doc: dict[str, Any], key: str) -> list[Any]:
-        value = doc.get(key) or []
+        value = doc.get(key)
+        if value is None:
+            return []
         if not isinstance(value, list):
-            self.report((key,), f"expected a list of {key}")
+            self.report((key,), f"expected a list of {key} (`{key}: []` for none), got {shown(value)}")
             return []
         return value
 
@@ -185,7 +226,15 @@ class _FileParser:
     def _frame(self, key: Any, path: FieldPath) -> FrameRange | None:
         frame_range = parse_frame_key(key)
         if frame_range is None:
-            self.report(path, f'"{key}" is not a frame or a range of frames like "4-9"')
+            self.report(path, f'"{brief(key)}" is not a frame or a range of frames like "4-9"')
+            return None
+        if self.data is None and frame_range[1] >= MAX_FRAMES:
+            self.report(
+                path,
+                f"frame {format_range(frame_range)} is beyond the {MAX_FRAMES:,} frames labelsync checks a file"
+                " against when it does not know the data unit (0 to"
+                f" {MAX_FRAMES - 1:,})",
+            )
             return None
         if self.data is not None and frame_range[1] >= self.data.frames:
             self.report(
@@ -196,10 +245,15 @@ class _FileParser:
             return None
         return frame_range
 
-    def _ranges(self, value: Any, path: FieldPath) -> tuple[FrameRange, ...] | None:
+    def _ranges(self, value: Any, path: FieldPath, owner: str) -> tuple[FrameRange, ...] | None:
+        if value == []:
+            self.report(
+                path, f'an empty list of frames: give at least one frame or range like "4-9", or remove {owner}'
+            )
+            return None
         items = value if isinstance(value, list) else [value]
         ranges = [self._frame(v, (*path, i) if isinstance(value, list) else path) for i, v in enumerate(items)]
-        if any(r is None for r in ranges) or not ranges:
+        if any(r is None for r in ranges):
             return None
         return normalise_ranges(r for r in ranges if r is not None)
 
@@ -210,12 +264,12 @@ class _FileParser:
         self._unknown_keys(item, OBJECT_KEYS, path)
         hash_ = self._identity(item, path)
         cls_name = item.get("class")
-        cls = self.ontology.object_class(str(cls_name)) if cls_name is not None else None
+        cls = self.classes.get(str(cls_name)) if _scalar_name(cls_name) else None
         if cls is None:
             names = [o.name for o in self.ontology.objects]
             self.report(
                 (*path, "class"),
-                f'no object class "{cls_name}" in the ontology{suggest(str(cls_name), names)}',
+                f'no object class "{brief(cls_name)}" in the ontology{suggest(brief(cls_name), names)}',
             )
             return None
         if not cls.shape.declarable:
@@ -230,7 +284,8 @@ class _FileParser:
             return None
         frames = self._object_frames(cls, item, path)
         answers = self.answers.attributes(cls.attributes, item.get("attributes"), (*path, "attributes"), cls.name)
-        dynamic = self._dynamic(cls.attributes, item.get("dynamic"), {f for f, _ in frames or ()}, path, cls.name)
+        covered = frames_to_ranges(f for f, _ in frames or ())
+        dynamic = self._dynamic(cls.attributes, item.get("dynamic"), covered, path, cls.name)
         if hash_ is None or frames is None:
             return None
         return ObjectLabel(
@@ -279,7 +334,7 @@ class _FileParser:
         if not isinstance(value, dict) or not value:
             self.report(path, 'expected a mapping of frame (or range "4-9") to a geometry')
             return None
-        frames: dict[int, Geometry] = {}
+        given: list[tuple[FrameRange, str, Geometry]] = []
         ok = True
         for key, shape in value.items():
             frame_range = self._frame(key, (*path, str(key)))
@@ -294,15 +349,44 @@ class _FileParser:
             if frame_range is None or geometry is None:
                 ok = False
                 continue
-            for frame in range(frame_range[0], frame_range[1] + 1):
-                if frame in frames:
-                    self.report((*path, str(key)), f"frame {frame} is given twice")
-                    ok = False
-                frames[frame] = geometry
-        return tuple(sorted(frames.items(), key=lambda kv: kv[0])) if ok else None
+            given.append((frame_range, str(key), geometry))
+        ok = self._no_frame_twice(given, path) and ok
+        if not ok:
+            return None
+        count = sum(end - start + 1 for (start, end), _, _ in given)
+        self.frame_entries += count
+        if self.frame_entries > MAX_FRAME_ENTRIES:
+            self.report(
+                path,
+                f"this file gives geometry on more than {MAX_FRAME_ENTRIES:,} frames over all its objects: more"
+                " than labelsync holds for one label row",
+            )
+            return None
+        return tuple(
+            (frame, geometry)
+            for (start, end), _, geometry in sorted(given, key=lambda g: g[0])
+            for frame in range(start, end + 1)
+        )
+
+    def _no_frame_twice(self, given: list[tuple[FrameRange, str, Geometry]], path: FieldPath) -> bool:
+        """Whether no frame is in two of the ranges; each range that repeats a frame is reported once."""
+        ok = True
+        reach: tuple[int, str] | None = None
+        for (start, end), key, _ in sorted(given, key=lambda g: g[0]):
+            if reach is not None and start <= reach[0]:
+                self.report((*path, key), f'frame {start} is given twice (also by "{reach[1]}")')
+                ok = False
+            if reach is None or end > reach[0]:
+                reach = (end, key)
+        return ok
 
     def _dynamic(
-        self, scope: tuple[Attribute, ...], value: Any, frames: set[int], path: FieldPath, owner: str
+        self,
+        scope: tuple[Attribute, ...],
+        value: Any,
+        frames: tuple[FrameRange, ...],
+        path: FieldPath,
+        owner: str,
     ) -> tuple[DynamicAnswer, ...]:
         if value is None:
             return ()
@@ -318,7 +402,7 @@ class _FileParser:
                 why = "is not a dynamic attribute" if attribute else "is not an attribute"
                 self.report(apath, f'"{name}" {why} of {owner}{suggest(str(name), dynamic_names)}')
                 continue
-            if not isinstance(per_frame, dict):
+            if not isinstance(per_frame, dict) or not per_frame:
                 self.report(apath, 'expected a mapping of frame (or range "4-9") to an answer')
                 continue
             for key, answer in per_frame.items():
@@ -326,11 +410,11 @@ class _FileParser:
                 parsed = self.answers.answer(attribute, answer, (*apath, str(key)))
                 if frame_range is None or not parsed:
                     continue
-                missing = [f for f in range(frame_range[0], frame_range[1] + 1) if f not in frames]
-                if missing:
+                missing = _first_missing(frame_range, frames)
+                if missing is not None:
                     self.report(
                         (*apath, str(key)),
-                        f"{owner} has no geometry on frame {missing[0]}: a dynamic answer needs one",
+                        f"{owner} has no geometry on frame {missing}: a dynamic answer needs one",
                     )
                     continue
                 for attr_hash, answer_value in parsed:
@@ -349,12 +433,12 @@ class _FileParser:
         self._unknown_keys(item, CLASSIFICATION_KEYS, path)
         hash_ = self._identity(item, path)
         question = item.get("question")
-        cls = self.ontology.classification(str(question)) if question is not None else None
+        cls = self.questions.get(str(question)) if _scalar_name(question) else None
         if cls is None:
             names = [c.name for c in self.ontology.classifications]
             self.report(
                 (*path, "question"),
-                f'no classification "{question}" in the ontology{suggest(str(question), names)}',
+                f'no classification "{brief(question)}" in the ontology{suggest(brief(question), names)}',
             )
             return None
         if "answer" not in item:
@@ -368,7 +452,9 @@ class _FileParser:
                 self.report((*path, "frames"), f'"{cls.name}" is a global classification: it has no frames')
                 ranges = None
         elif "frames" in item:
-            ranges = self._ranges(item["frames"], (*path, "frames"))
+            ranges = self._ranges(
+                item["frames"], (*path, "frames"), "`frames:` (every frame) or the classification"
+            )
         else:
             ranges = ((0, (self.data.frames if self.data else 1) - 1),)
         if hash_ is None or not answers or ranges is None:
@@ -381,39 +467,39 @@ class _FileParser:
             tags=self._tags(item.get("tags"), (*path, "tags")),
         )
 
-    def _overlapping_classifications(self, doc: dict[str, Any], labels: list[ClassificationLabel]) -> None:
-        by_feature: dict[str, list[ClassificationLabel]] = {}
-        for label in labels:
-            by_feature.setdefault(label.feature, []).append(label)
-        for same in by_feature.values():
-            covered: dict[int, str] = {}
-            for label in same:
-                for start, end in label.ranges:
-                    clash = next((f for f in range(start, end + 1) if f in covered), None)
-                    if clash is not None:
-                        index = next(
-                            i
-                            for i, c in enumerate(doc["classifications"])
-                            if self.ids.get(label.hash) == str(c.get("id"))
-                        )
+    def _overlapping_classifications(self, labels: list[tuple[int, ClassificationLabel]]) -> None:
+        """A question answered twice on a frame: reported on the later classification, at the first frame
+        it shares with another. Found by sorting ranges, so long ranges and many labels cost no more."""
+        by_feature: dict[str, list[tuple[FrameRange, int, ClassificationLabel]]] = {}
+        for index, label in labels:
+            for frame_range in label.ranges:
+                by_feature.setdefault(label.feature, []).append((frame_range, index, label))
+        reported: set[int] = set()
+        for spans in by_feature.values():
+            reach: tuple[int, int, ClassificationLabel] | None = None
+            for (start, end), index, label in sorted(spans, key=lambda s: (s[0], s[1])):
+                if reach is not None and start <= reach[0] and reach[1] != index:
+                    later, other = (index, reach[2]) if index > reach[1] else (reach[1], label)
+                    if later not in reported:
+                        reported.add(later)
                         self.report(
-                            ("classifications", index, "frames"),
-                            f'"{self.ontology.display_name(label.feature)}" is answered twice on frame {clash} '
-                            f'(also by "{covered[clash]}")',
+                            ("classifications", later, "frames"),
+                            f'"{self.ontology.display_name(label.feature)}" is answered twice on frame {start} '
+                            f'(also by "{self.ids.get(other.hash, other.hash)}")',
                         )
-                        break
-                    covered.update(dict.fromkeys(range(start, end + 1), self.ids.get(label.hash, label.hash)))
+                if reach is None or end > reach[0]:
+                    reach = (end, index, label)
 
     def _duplicate_hashes(self, row: LabelRow) -> None:
-        hashes = [label.hash for label in row.labels]
-        for duplicate in sorted({h for h in hashes if hashes.count(h) > 1}):
+        counts = Counter(label.hash for label in row.labels)
+        for duplicate in sorted(h for h, n in counts.items() if n > 1):
             self.report((), f"two labels share the hash {duplicate}: pin distinct `hash:` values")
 
     def _tags(self, value: Any, path: FieldPath) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
-            self.report(path, "expected a list of tag names")
+            self.report(path, f"expected a list of tag names, got {shown(value)}")
             return ()
         return sorted_unique(value)
 
@@ -437,10 +523,18 @@ class _FileParser:
             return ()
         tags = []
         for name, frames in value.items():
-            ranges = self._ranges(frames, ("frame_tags", str(name)))
+            if not isinstance(name, str) or not name:
+                self.report(("frame_tags", str(name)), f"expected a tag name (text), got {shown(name)}")
+                continue
+            ranges = self._ranges(frames, ("frame_tags", name), "the tag")
             if ranges is not None:
-                tags.append(FrameTag(str(name), ranges))
+                tags.append(FrameTag(name, ranges))
         return tuple(sorted(tags, key=lambda t: t.name))
+
+
+def _scalar_name(value: Any) -> bool:
+    """A name as YAML may read it: text, or a whole number (a class named 3)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _sorted_answers(answers: Answers) -> tuple[tuple[str, Any], ...]:
@@ -460,3 +554,12 @@ def _misfit(cls: ObjectClass, kind: DataType) -> str:
 
 def _keys(cls: ObjectClass) -> list[str]:
     return [f"`{k}`" for k in keys_for(cls.shape)]
+
+
+def _first_missing(frame_range: FrameRange, covered: tuple[FrameRange, ...]) -> int | None:
+    """The first frame of `frame_range` outside `covered` (sorted, merged ranges), or None."""
+    start, end = frame_range
+    index = bisect.bisect_right(covered, start, key=lambda r: r[0]) - 1
+    if index < 0 or covered[index][1] < start:
+        return start
+    return None if covered[index][1] >= end else covered[index][1] + 1

@@ -4,6 +4,11 @@ Documents are loaded with fast-yaml (a Rust YAML 1.2 parser, about six times fas
 PyYAML's C loader on label files, which is most of a cold plan). YAML 1.2's core schema also
 reads `yes`, `no`, `on` and `off` as text, as people labelling data mean them. PyYAML is used
 only where a finding needs a line number or a syntax error needs a precise location.
+
+A key given twice in one mapping (a leftover of a merge: a second `objects:`) is a syntax error at
+the second one, never a silent last-one-wins. fast-yaml keeps the last one, so `keys.may_repeat_keys` first
+proves cheaply that a document has no repeated key; only a document it cannot clear is searched key by
+key (`keys.repeated_key`). Line numbers for findings: `lines`.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from typing import Any
 import fast_yaml
 import yaml
 
-from reconciler.diagnostics import FieldPath
+from reconciler.yamlio.keys import may_repeat_keys, repeated_key
+from reconciler.yamlio.lines import SLICED_FROM, STREAMED_FROM, lines_of
+from reconciler.yamlio.pyyaml import Loader
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = ["SLICED_FROM", "STREAMED_FROM", "YamlSyntaxError", "lines_of", "load"]
+
 _LINE = re.compile(r"line (\d+)")
 
 
@@ -27,59 +35,45 @@ class YamlSyntaxError(ValueError):
 
 
 _DOCUMENT_MARK = re.compile(r"(?m)^---(?=\s|$)")
-_CONTENT = re.compile(r"(?m)^[ \t]*[^#\s-]")
+_DOCUMENT_END = re.compile(r"(?m)^\.\.\.(?=\s|$)")
+_CONTENT = re.compile(r"(?m)^[ \t]*[^#\s%-]")
+"""The first line of the document's content (not a comment, a directive or a `---`)."""
+_ANYTHING = re.compile(r"(?m)^[ \t]*[^#\s]")
 
 
 def load(text: str) -> Any:
-    """Parse one YAML document. Raises YamlSyntaxError with the line of the problem."""
+    """Parse one YAML document. Raises YamlSyntaxError with the line of the problem (for a key given
+    twice, the line of the second)."""
     content = _CONTENT.search(text)
     second = _DOCUMENT_MARK.search(text, content.start()) if content else None
+    end = _DOCUMENT_END.search(text)
+    after_end = _ANYTHING.search(text, end.end()) if end else None
+    if after_end and (second is None or after_end.start() < second.start()):
+        second = after_end  # `...` ends the document: what follows would be silently dropped
     if second:
         line = text.count("\n", 0, second.start()) + 1
         raise YamlSyntaxError("a second YAML document starts here: keep one document per file", line)
     try:
-        return fast_yaml.safe_load(text)
+        doc = fast_yaml.safe_load(text)
     except ValueError as exc:
         raise _syntax_error(text, str(exc).removeprefix("YAML parse error: ")) from None
+    if may_repeat_keys(text, doc):
+        repeated = repeated_key(text)
+        if repeated is not None:
+            raise YamlSyntaxError(*repeated)
+    return doc
 
 
 def _syntax_error(text: str, message: str) -> YamlSyntaxError:
     """PyYAML locates syntax errors precisely; fall back to fast-yaml's own message."""
     try:
-        yaml.load(text, Loader=_Loader)
+        yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return YamlSyntaxError(f"{exc.problem or exc.context}", mark.line + 1 if mark else None)
     except yaml.YAMLError as exc:
         return YamlSyntaxError(str(exc), None)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        return YamlSyntaxError(f"{message} ({exc})", None)
     match = _LINE.search(message)
     return YamlSyntaxError(message, int(match.group(1)) if match else None)
-
-
-def lines_of(text: str, paths: list[FieldPath]) -> list[int | None]:
-    """The 1-based line of the value at each path (or of its nearest existing parent).
-
-    It composes the document again, slower than `load`, so callers use it only for files
-    that have findings.
-    """
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return [None for _ in paths]
-    return [_line_in(root, path) for path in paths]
-
-
-def _line_in(node: Any, path: FieldPath) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if pair is None:
-                return line
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
