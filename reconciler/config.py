@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler import yamlio
+from reconciler.desired.bounded import ReadLimits
 from reconciler.errors import ConfigError
 from reconciler.ontology import suggest
 
 CONFIG_NAME = "labelsync.yaml"
 MAX_BUNDLE_SIZE = 1000
 
-_TOP_KEYS = ("labels", "ontology", "remote", "branch", "bundle_size", "deletes", "prune")
+_TOP_KEYS = ("labels", "ontology", "remote", "branch", "bundle_size", "deletes", "prune", "limits")
 _REMOTE_KEYS = {
     "local": ("kind", "database", "manifest"),
     "encord": (
@@ -25,11 +27,14 @@ _REMOTE_KEYS = {
         "token_env",
         "max_retries",
         "backoff_factor",
+        "connect_timeout",
         "read_timeout",
         "write_timeout",
     ),
 }
-_DELETE_KEYS = ("allow", "max")
+_DELETE_KEYS = ("allow", "max", "max_share")
+DEFAULT_MAX_DELETE_SHARE = 0.5
+_LIMIT_KEYS = ("label_file_bytes", "mask_bytes", "mask_pixels")
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,10 @@ class Config:
     bundle_size: int = 100
     allow_delete: bool = False
     max_deletes: int | None = None
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
+    """Apply refuses a plan deleting more than this share of the managed labels without --allow-mass-delete."""
     prune: bool = True
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def path(self, relative: str | Path) -> Path:
         return self.root / relative
@@ -129,9 +137,13 @@ def _parse(doc: Any, source: Path, text: str) -> Config:
     max_deletes = deletes.get("max")
     if max_deletes is not None and (not isinstance(max_deletes, int) or max_deletes < 0):
         raise fail(("deletes", "max"), "expected a whole number of deletes, or null for no cap")
+    max_share = deletes.get("max_share", DEFAULT_MAX_DELETE_SHARE)
+    if isinstance(max_share, bool) or not isinstance(max_share, (int, float)) or not 0 <= max_share <= 1:
+        raise fail(("deletes", "max_share"), "expected a share of the managed labels from 0 to 1, like 0.5")
     for path, value in ((("prune",), doc.get("prune", True)), (("deletes", "allow"), deletes.get("allow", False))):
         if not isinstance(value, bool):
             raise fail(path, "expected true or false")
+    limits = _limits(doc.get("limits"), fail)
     branch = doc.get("branch", "main")
     if not isinstance(branch, str) or not branch:
         raise fail(("branch",), "expected a branch name")
@@ -145,5 +157,21 @@ def _parse(doc: Any, source: Path, text: str) -> Config:
         bundle_size=bundle_size,
         allow_delete=bool(deletes.get("allow", False)),
         max_deletes=max_deletes,
+        max_delete_share=float(max_share),
         prune=bool(doc.get("prune", True)),
+        limits=limits,
     )
+
+
+def _limits(doc: Any, fail: Callable[[tuple[str | int, ...], str], ConfigError]) -> ReadLimits:
+    if doc is None:
+        return ReadLimits()
+    if not isinstance(doc, dict):
+        raise fail(("limits",), f"expected a mapping with {', '.join(_LIMIT_KEYS)}")
+    for key, value in doc.items():
+        if key not in _LIMIT_KEYS:
+            known = ", ".join(_LIMIT_KEYS)
+            raise fail(("limits", key), f"unknown setting{suggest(str(key), _LIMIT_KEYS)}; known: {known}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise fail(("limits", key), "expected a whole number, 1 or more")
+    return ReadLimits(**{str(key): value for key, value in doc.items()})

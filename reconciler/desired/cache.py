@@ -3,8 +3,9 @@ since it was last found clean need not be parsed again to know its row's fingerp
 
 It lives in `.labelsync/desired-cache.json` (not committed). Only clean files are cached, and an
 entry counts only when everything its result depends on is the same: the file's bytes, the data
-unit it names, the ontology, the defaults and the loader version. Files that read other files
-(bitmask PNGs) are never cached.
+unit it names, the ontology, the defaults, the read limits, the loader version, and the bytes of
+every PNG mask the file read (an entry keeps their digests, and the masks are digested again
+before the entry counts).
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-LOADER_VERSION = "1"
+LOADER_VERSION = "3"
 
 
 def digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return content_digest(text.encode())
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,13 @@ class CacheEntry:
     row_data_hash: str
     prune: bool
     fingerprint: str
+    masks: tuple[tuple[str, str], ...] = ()
+    """(path relative to the label file's folder, digest) of each mask the file read."""
+    labels: int = 0
+    """How many labels the file declares: what a mass-delete guard measures deletes against."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "masks", tuple((str(path), str(sha)) for path, sha in self.masks))
 
 
 class DesiredCache:

@@ -7,11 +7,13 @@ The hot path of a no-change plan lives here, so it is hash-first:
 3. the other files are parsed, on every core when there are many, and a parsed row whose
    fingerprint equals the listed one is `unchanged` too; only the rest are returned in full.
 Line numbers are looked up only for files that have findings.
+
+Label files and the masks they name are read through `bounded.read_inside`: regular files inside the
+repository, within `limits:` (see bounded.py and png.py); anything else is a finding, never a hang.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,15 +22,15 @@ from pathlib import Path
 
 from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
-from reconciler.desired.cache import CacheEntry, DesiredCache, context_key, digest
+from reconciler.desired.bounded import ReadLimits, Refused, read_inside
+from reconciler.desired.cache import CacheEntry, DesiredCache, content_digest, context_key, digest
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
+from reconciler.desired.png import MaskRules, reading_masks
 from reconciler.diagnostics import Finding
 from reconciler.model import DataUnit, RowKey
 from reconciler.ontology import Ontology, suggest
 
 NOT_LABEL_FILES = ("manifest.yaml", "manifest.yml")
-
-_BRANCH_LINE = re.compile(r"""(?m)^branch:[ \t]*["']?([^"'#\s]+)""")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,15 @@ class Source:
     """The path as shown to people: relative to the repository root."""
     text: str
     digest: str
+    root: Path | None = None
+    """The repository (resolved): what the file's masks must be inside."""
+    limits: ReadLimits = field(default_factory=ReadLimits)
+
+    def mask_rules(self, unit: DataUnit | None) -> MaskRules:
+        """How its masks are read: inside the repository, within the limits, of the unit's size if known."""
+        known = unit is not None and not unit.sizes and unit.width > 0 and unit.height > 0
+        size = (unit.title, unit.width, unit.height) if unit is not None and known else None
+        return MaskRules(self.root, self.limits.mask_bytes, self.limits.mask_pixels, size)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class Unchanged:
     name: str
     key: RowKey
     ref: DataRef
+    labels: int = 0
+    """How many labels it declares (and so the remote row holds)."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,8 @@ class ParseContext:
             )
         return None, f'{len(matches)} data units are titled "{ref.title}": name it by `data_hash:` instead'
 
-    def cache_context(self, unit: DataUnit | None) -> str:
-        return context_key(self.ontology.fingerprint, unit, self.default_branch, self.default_prune)
+    def cache_context(self, unit: DataUnit | None, limits: ReadLimits) -> str:
+        return context_key(self.ontology.fingerprint, unit, self.default_branch, self.default_prune, limits)
 
 
 def discover(labels_dir: Path) -> list[Path]:
@@ -119,23 +132,57 @@ def discover(labels_dir: Path) -> list[Path]:
     )
 
 
-def read_sources(paths: Iterable[Path], root: Path) -> tuple[list[Source], list[Finding]]:
+def read_sources(
+    paths: Iterable[Path], root: Path, limits: ReadLimits | None = None
+) -> tuple[list[Source], list[Finding]]:
+    """Each label file's text; a file that is not a regular UTF-8 file inside `root` (the repository)
+    within `limits.label_file_bytes` is a finding instead, and is never read past the limit."""
     sources, findings = [], []
+    limits = limits or ReadLimits()
     root = root.resolve()
     for path in paths:
         name = display_path(path, root)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes")
+        except FileNotFoundError:
+            findings.append(Finding(name, (), "not read: the file is gone"))
+            continue
+        except Refused as exc:
+            findings.append(Finding(name, (), f"not read: {exc}"))
+            continue
+        try:
+            text = _universal_newlines(data.decode("utf-8"))
         except UnicodeDecodeError:
             findings.append(Finding(name, (), "not UTF-8 text"))
             continue
-        sources.append(Source(path, name, text, digest(text)))
+        sources.append(Source(path, name, text, digest(text), root, limits))
     return sources, findings
 
 
+def _universal_newlines(text: str) -> str:
+    """As a file opened as text reads it: CRLF and lone CR line ends become LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def branches_named(sources: Iterable[Source], default: str) -> frozenset[str]:
-    """The branches the files name, read without parsing them (to list the remote first)."""
-    return frozenset({default, *(m.group(1) for s in sources if (m := _BRANCH_LINE.search(s.text)))})
+    """The branches the files name (to list the remote before parsing them in full): read from the parsed
+    YAML, as the parser reads them, for the files that mention `branch` at all."""
+    named = {default}
+    for source in sources:
+        if "branch" in source.text:
+            branch = _branch_of(source.text)
+            if branch is not None:
+                named.add(branch)
+    return frozenset(named)
+
+
+def _branch_of(text: str) -> str | None:
+    try:
+        doc = yamlio.load(text)
+    except ValueError:  # YamlSyntaxError and kin: reported when the file is parsed
+        return None
+    branch = doc.get("branch") if isinstance(doc, dict) else None
+    return branch if isinstance(branch, str) else None
 
 
 def load_desired(
@@ -155,7 +202,8 @@ def load_desired(
         hit = _cached(cache, source, context)
         key = RowKey(hit.row_data_hash, hit.branch) if hit else None
         if hit and key and (listed is None or listed.get(key) == hit.fingerprint):
-            unchanged.append(Unchanged(source.name, key, DataRef(hit.title, hit.data_hash, hit.branch)))
+            ref = DataRef(hit.title, hit.data_hash, hit.branch)
+            unchanged.append(Unchanged(source.name, key, ref, hit.labels))
         else:
             to_parse.append(source)
 
@@ -163,7 +211,7 @@ def load_desired(
     findings: list[Finding] = list(earlier)
     for result in _parse_all(to_parse, context, listed):
         findings.extend(result.findings)
-        if result.entry is not None and "png:" not in result.source.text:
+        if result.entry is not None:
             cache.put(result.source.name, result.entry)
         if result.unchanged is not None:
             unchanged.append(result.unchanged)
@@ -179,9 +227,23 @@ def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> Cache
     if hit is None:
         return None
     unit, problem = context.resolve(DataRef(hit.title, hit.data_hash, hit.branch))
-    if problem or hit.context != context.cache_context(unit):
+    if problem or hit.context != context.cache_context(unit, source.limits):
         return None
-    return hit
+    return hit if all(_mask_digest(source, path) == sha for path, sha in hit.masks) else None
+
+
+def _beside(path: Path, folder: Path) -> str:
+    """`path` relative to `folder` as written (`..` kept: through a linked folder it is not lexical)."""
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+def _mask_digest(source: Source, relative: str) -> str | None:
+    """The digest of a mask a cached file read, read again as `read_mask` reads it; None if it cannot be."""
+    try:
+        data = read_inside(source.path.parent / relative, source.root, source.limits.mask_bytes, "")
+    except (OSError, ValueError):
+        return None
+    return content_digest(data)
 
 
 @dataclass(frozen=True)
@@ -211,31 +273,37 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
         )
         field = "data" if ref.title is not None else "data_hash"
         return _Result(source, [Finding(source.name, (field,), message, severity="warning")])
-    label_file, findings = parse_label_file(
-        source.name,
-        doc,
-        context.ontology,
-        unit,
-        default_branch=context.default_branch,
-        default_prune=context.default_prune,
-        base_dir=source.path.parent,
-    )
+    with reading_masks(source.mask_rules(unit)) as masks:
+        label_file, findings = parse_label_file(
+            source.name,
+            doc,
+            context.ontology,
+            unit,
+            default_branch=context.default_branch,
+            default_prune=context.default_prune,
+            base_dir=source.path.parent,
+        )
     if label_file is None or findings:
         return _Result(source, findings)
     fingerprint = row_fingerprint(label_file.row)
     entry = CacheEntry(
         digest=source.digest,
-        context=context.cache_context(unit),
+        context=context.cache_context(unit, source.limits),
         title=label_file.ref.title,
         data_hash=label_file.ref.hash,
         branch=label_file.ref.branch,
         row_data_hash=label_file.row.key.data_hash,
         prune=label_file.prune,
         fingerprint=fingerprint,
+        masks=tuple((_beside(path, source.path.parent), sha) for path, sha in masks),
+        labels=len(label_file.row.labels),
     )
     if listed is None or listed.get(label_file.row.key) == fingerprint:
         return _Result(
-            source, [], unchanged=Unchanged(source.name, label_file.row.key, label_file.ref), entry=entry
+            source,
+            [],
+            unchanged=Unchanged(source.name, label_file.row.key, label_file.ref, len(label_file.row.labels)),
+            entry=entry,
         )
     return _Result(source, [], file=label_file, entry=entry)
 

@@ -22,15 +22,22 @@ def domain_of(settings: Mapping[str, Any]) -> str:
 _REQUEST_SETTINGS = {  # name: (minimum, whole numbers only, what is expected)
     "max_retries": (0, True, "a whole number of retries, 0 or more"),
     "backoff_factor": (0, False, "a number of seconds, 0 or more"),
+    "connect_timeout": (1, True, "a whole number of seconds, 1 or more"),
     "read_timeout": (1, True, "a whole number of seconds, 1 or more"),
     "write_timeout": (1, True, "a whole number of seconds, 1 or more"),
 }
 
+DEFAULT_TIMEOUTS = {"connect_timeout": 10, "read_timeout": 10, "write_timeout": 60}
+"""Seconds, per attempt, where `remote:` does not say (the SDK's own are 180 s each). A server that
+connects and never answers fails the first request, opening the project, after the SDK's four attempts
+and its backoff between them (0, 3 and 6 s): about 50 s, not 12 minutes. A save's answer (which
+`write_timeout` bounds) may take longer to come than a read's."""
+
 
 def request_settings(settings: Mapping[str, Any]) -> dict[str, float]:
-    """The SDK's request settings given in `remote:`, checked: the SDK takes anything and fails late,
-    on the first request, with a message that does not name the setting."""
-    checked: dict[str, float] = {}
+    """The SDK's request settings given in `remote:`, checked (the SDK takes anything and fails late,
+    on the first request, with a message that does not name the setting), over `DEFAULT_TIMEOUTS`."""
+    checked: dict[str, float] = dict(DEFAULT_TIMEOUTS)
     for name, (minimum, whole, expected) in _REQUEST_SETTINGS.items():
         value = settings.get(name)
         if value is None:

@@ -112,7 +112,7 @@ def _network_message(exc: BaseException, where: str) -> str:
     if any(isinstance(c, TimeoutError) for c in causes):
         return (
             f"Encord did not answer in time while {where} "
-            "(see remote.read_timeout and remote.write_timeout in labelsync.yaml)"
+            "(see remote.connect_timeout, read_timeout and write_timeout in labelsync.yaml)"
         )
     return f"Encord failed while {where}: {text}"
 

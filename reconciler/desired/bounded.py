@@ -1,0 +1,98 @@
+"""Reading the files the repository names, trusting nothing about them: label files and PNG masks.
+
+A file is read only when it resolves (after following symbolic links) to a regular file inside the
+repository, and at most `cap` bytes of it: a FIFO, a device, a directory, a link to outside, or a file
+too large is refused with a message that says why, before a byte of it is read (so nothing of a file
+outside the repository ever surfaces in a message), and it can neither block nor exhaust memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """`limits:` in labelsync.yaml: the most labelsync reads of each kind of file."""
+
+    label_file_bytes: int = 10 * MB
+    mask_bytes: int = 50 * MB
+    mask_pixels: int = 100_000_000
+    """Width x height of a PNG mask, checked from its header before it is decoded."""
+
+
+class Refused(ValueError):
+    """A file that is not read: the message says why (not what it holds)."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_inside(path: Path, root: Path | None, cap: int, setting: str) -> bytes:
+    """The bytes of `path`, a regular file inside `root` (anywhere when None) of at most `cap` bytes.
+
+    Raises FileNotFoundError when nothing is there (a dangling link included: `Refused` then says so),
+    `Refused` otherwise. `setting` names the cap for the message (`limits.mask_bytes`)."""
+    real = Path(os.path.realpath(path))
+    if root is not None and not real.is_relative_to(os.path.realpath(root)):
+        raise Refused(f"it resolves to {real}, outside the repository ({root})")
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise Refused("it is a symbolic link to a file that does not exist") from None
+        raise
+    except OSError as exc:
+        raise Refused(f"it cannot be read: {exc.strerror or exc}") from None
+    _check(info, cap, setting)
+    try:
+        fd = os.open(real, _OPEN_FLAGS)  # O_NONBLOCK: a FIFO swapped in since the stat cannot block
+    except OSError as exc:
+        raise Refused(f"it cannot be read: {exc.strerror or exc}") from None
+    try:
+        _check(os.fstat(fd), cap, setting)  # what was opened, not what was there a moment ago
+        data = _read_at_most(fd, cap + 1)
+    except BlockingIOError:
+        raise Refused("it is not a regular file") from None
+    except OSError as exc:
+        raise Refused(f"it cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > cap:
+        raise Refused(f"it is larger than {setting} ({cap} bytes) in labelsync.yaml")
+    return data
+
+
+def _check(info: os.stat_result, cap: int, setting: str) -> None:
+    for test, kind in _KINDS:
+        if test(info.st_mode):
+            raise Refused(f"it is {kind}, not a regular file")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused("it is not a regular file")
+    if info.st_size > cap:
+        raise Refused(f"it is {info.st_size} bytes, more than {setting} ({cap} bytes) in labelsync.yaml")
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = os.read(fd, min(left, MB))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
