@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.errors import ConfigError
 from reconciler.model import Shape
+
+
+class OntologyError(ConfigError):
+    """An ontology structure that is not one Encord writes: a key missing, or a value of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -121,22 +126,28 @@ class Ontology:
         return node.label if isinstance(node, Option) else node.name
 
     @classmethod
-    def from_editor_dict(cls, editor: dict[str, Any]) -> Ontology:
-        templates = {
-            t.get("template", t).get("feature_node_hash"): t.get("template", t)
-            for t in editor.get("skeleton_templates", [])
-        }
-        objects = tuple(_object_from(o, templates) for o in editor.get("objects", []))
-        classifications = tuple(
-            ClassificationClass(
-                c["featureNodeHash"], _attribute_from(c["attributes"][0]), is_global=c.get("level") == "global"
+    def from_editor_dict(cls, editor: Any, source: str = "the ontology") -> Ontology:
+        """The ontology of an editor structure (what Encord's `OntologyStructure.to_dict()` writes).
+
+        Raises OntologyError, naming `source` and the place in the structure, for anything else."""
+        try:
+            top = _mapping(editor, "")
+            templates: dict[Any, dict[str, Any]] = {}
+            for where, t in _items(top, "skeleton_templates", ""):
+                template = _template(t, where)
+                templates[template.get("feature_node_hash")] = template
+            objects = tuple(_object_from(o, where, templates) for where, o in _items(top, "objects", ""))
+            classifications = tuple(
+                _classification_from(c, where) for where, c in _items(top, "classifications", "")
             )
-            for c in editor.get("classifications", [])
-            if c.get("attributes")
-        )
+        except _Malformed as exc:
+            where = f" {exc.where}:" if exc.where else ""
+            raise OntologyError(
+                f"{source}:{where} {exc.message}: fix it, or export the ontology from Encord again"
+            ) from None
         text = json.dumps(editor, sort_keys=True, separators=(",", ":"))
         fingerprint = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        return cls(objects, classifications, editor, fingerprint)
+        return cls(objects, classifications, top, fingerprint)
 
 
 def walk_attributes(attributes: tuple[Attribute, ...]) -> Iterator[Attribute]:
@@ -153,41 +164,116 @@ def suggest(name: str, candidates: Any) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-def _attribute_from(d: dict[str, Any]) -> Attribute:
+class _Malformed(Exception):
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
+
+
+def _at(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Malformed(where, f"expected an object, not {_kind(value)}")
+    return value
+
+
+def _items(d: dict[str, Any], key: str, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(place, object) for each object of the list `d[key]` (absent: none)."""
+    values = d.get(key, [])
+    if not isinstance(values, list):
+        raise _Malformed(_at(where, key), f"expected a list, not {_kind(values)}")
+    for index, value in enumerate(values):
+        place = _at(_at(where, key), index)
+        yield place, _mapping(value, place)
+
+
+def _text(d: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = d.get(key)
+    value = default if value is None else value
+    if value is None:
+        raise _Malformed(where, f"`{key}` is missing")
+    if not isinstance(value, str):
+        raise _Malformed(_at(where, key), f"expected a string, not {_kind(value)}")
+    return value
+
+
+def _flag(d: dict[str, Any], key: str, where: str) -> bool:
+    value = d.get(key, False)
+    if not isinstance(value, bool):
+        raise _Malformed(_at(where, key), f"expected true or false, not {_kind(value)}")
+    return value
+
+
+def _template(t: dict[str, Any], where: str) -> dict[str, Any]:
+    if "template" in t:
+        where = _at(where, "template")
+        t = _mapping(t["template"], where)
+    skeleton = _mapping(t.get("skeleton", {}), _at(where, "skeleton"))
+    for key, vertex in skeleton.items():
+        place = _at(_at(where, "skeleton"), key)
+        if not key.isdigit():
+            raise _Malformed(place, "expected the point's number as its key")
+        _text(_mapping(vertex, place), "name", place)
+    return t
+
+
+def _classification_from(c: dict[str, Any], where: str) -> ClassificationClass:
+    feature_hash = _text(c, "featureNodeHash", where)
+    attributes = [_attribute_from(a, place) for place, a in _items(c, "attributes", where)]
+    if not attributes:
+        raise _Malformed(where, "a classification without attributes (its first attribute is its question)")
+    level = _text(c, "level", where, "")
+    return ClassificationClass(feature_hash, attributes[0], is_global=level == "global")
+
+
+def _attribute_from(d: dict[str, Any], where: str) -> Attribute:
+    kind = _text(d, "type", where)
     return Attribute(
-        hash=d["featureNodeHash"],
-        name=d["name"],
-        kind="number" if d["type"] in ("number", "numeric") else d["type"],  # Encord says "numeric"
-        required=bool(d.get("required", False)),
-        dynamic=bool(d.get("dynamic", False)),
-        options=tuple(_option_from(o) for o in d.get("options", [])),
+        hash=_text(d, "featureNodeHash", where),
+        name=_text(d, "name", where),
+        kind="number" if kind in ("number", "numeric") else kind,  # Encord says "numeric"
+        required=_flag(d, "required", where),
+        dynamic=_flag(d, "dynamic", where),
+        options=tuple(_option_from(o, place) for place, o in _items(d, "options", where)),
     )
 
 
-def _option_from(d: dict[str, Any]) -> Option:
+def _option_from(d: dict[str, Any], where: str) -> Option:
     return Option(
-        hash=d["featureNodeHash"],
-        label=d["label"],
-        value=d.get("value", ""),
-        attributes=tuple(_attribute_from(a) for a in d.get("options", [])),
+        hash=_text(d, "featureNodeHash", where),
+        label=_text(d, "label", where),
+        value=_text(d, "value", where, ""),
+        attributes=tuple(_attribute_from(a, place) for place, a in _items(d, "options", where)),
     )
 
 
-def _object_from(d: dict[str, Any], templates: dict[str, Any]) -> ObjectClass:
+def _object_from(d: dict[str, Any], where: str, templates: dict[Any, dict[str, Any]]) -> ObjectClass:
+    feature_hash = _text(d, "featureNodeHash", where)
     try:
-        shape = Shape(d["shape"])
-    except ValueError:
+        shape = Shape(_text(d, "shape", where))
+    except ValueError:  # a shape newer than this version of labelsync
         shape = Shape.UNKNOWN
     points: tuple[str, ...] = ()
     if shape is Shape.SKELETON:
-        template: dict[str, Any] = templates.get(d["featureNodeHash"]) or next(iter(templates.values()), {})
+        template: dict[str, Any] = templates.get(feature_hash) or next(iter(templates.values()), {})
         vertices = sorted(template.get("skeleton", {}).items(), key=lambda kv: int(kv[0]))
         points = tuple(vertex["name"] for _, vertex in vertices)
     return ObjectClass(
-        hash=d["featureNodeHash"],
-        name=d["name"],
+        hash=feature_hash,
+        name=_text(d, "name", where),
         shape=shape,
-        color=d.get("color", "#000000"),
-        attributes=tuple(_attribute_from(a) for a in d.get("attributes", [])),
+        color=_text(d, "color", where, "#000000"),
+        attributes=tuple(_attribute_from(a, place) for place, a in _items(d, "attributes", where)),
         skeleton_points=points,
     )

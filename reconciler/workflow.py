@@ -18,8 +18,9 @@ from reconciler.errors import ConfigError, InvalidInput
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan
 from reconciler.planning import Progress, make_plan
+from reconciler.released import deleted_label_files, released_warnings
 from reconciler.remotes.base import Listing, Remote
-from reconciler.remotes.open import read_ontology
+from reconciler.remotes.open import load_ontology
 
 CACHE_FILE = ".labelsync/desired-cache.json"
 
@@ -32,22 +33,25 @@ class Loaded:
     warnings: tuple[str, ...]
 
 
-def load(config: Config, remote: Remote | None) -> Loaded:
-    """Read and check every label file; with a remote, against its data units and fingerprints."""
+def load(config: Config, remote: Remote | None, *, cached: bool = True) -> Loaded:
+    """Read and check every label file; with a remote, against its data units and fingerprints.
+
+    `cached`: skip files the desired cache (`CACHE_FILE`) knows are clean, and save it. Without it every
+    file is parsed and nothing is written (`validate`)."""
     paths = discover(config.labels_dir)
     if not paths:
         raise ConfigError(
             f"no label files (*.yaml) under {config.labels_dir}: is `labels:` in labelsync.yaml right?"
         )
-    sources, unreadable = read_sources(paths, config.root)
+    sources, unreadable = read_sources(paths, config.root, config.limits)
     warnings: list[str] = []
     listing: Listing | None = None
     if remote is None:
-        ontology = Ontology.from_editor_dict(read_ontology(config.ontology_file))
+        ontology = load_ontology(config.ontology_file)
     else:
         ontology = remote.ontology()
         if config.ontology_file.is_file():
-            repo = Ontology.from_editor_dict(read_ontology(config.ontology_file))
+            repo = load_ontology(config.ontology_file)
             if repo.fingerprint != ontology.fingerprint:
                 warnings.append(f"{config.ontology} differs from the project's ontology; the project's is used")
         listing = remote.list_rows(branches_named(sources, config.branch))
@@ -58,24 +62,34 @@ def load(config: Config, remote: Remote | None) -> Loaded:
         default_prune=config.prune,
     )
     listed = {key: row.fingerprint for key, row in listing.rows.items()} if listing else None
-    desired = load_desired(
-        sources, context, listed, cache=DesiredCache(config.path(CACHE_FILE)), earlier=unreadable
-    )
+    cache = DesiredCache(config.path(CACHE_FILE)) if cached else None
+    desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable)
     warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
     return Loaded(desired, listing, ontology, tuple(warnings))
 
 
-def plan(config: Config, remote: Remote, progress: Progress | None = None, bundle_size: int | None = None) -> Plan:
+def plan(
+    config: Config,
+    remote: Remote,
+    progress: Progress | None = None,
+    bundle_size: int | None = None,
+    base: str = "HEAD",
+) -> Plan:
+    """The plan for the config's label files; `base` is the git revision deleted label files are found
+    against (their rows leave management, and the plan warns of each)."""
     loaded = load(config, remote)
     if loaded.desired.errors:
         raise InvalidInput(list(loaded.desired.errors))
     assert loaded.listing is not None
+    declared = [f.ref for f in loaded.desired.files] + [u.ref for u in loaded.desired.unchanged]
+    deleted = deleted_label_files(config.root, config.labels_dir, base)
+    released = released_warnings(deleted, declared, config.branch)
     return make_plan(
         loaded.desired,
         remote,
         loaded.listing,
         loaded.ontology,
         bundle_size=bundle_size or config.bundle_size,
-        warnings=loaded.warnings,
+        warnings=(*loaded.warnings, *released),
         progress=progress,
     )

@@ -74,7 +74,7 @@ def no_real_home_or_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     """Fail a test that reads or writes the real home directory, or leaves Encord credentials set.
 
     HOME points at an empty folder, every ENCORD_* variable is removed (so an SDK or our code cannot
-    pick up a developer's key), and temporary files (labelsync's crash log) go under tmp_path.
+    pick up a developer's key), and temporary and cache files (labelsync's crash logs) go under tmp_path.
     """
     home = tmp_path / "home"
     home.mkdir()
@@ -85,6 +85,7 @@ def no_real_home_or_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _HomeWatch.touched = []
     _HomeWatch.active = True
     try:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,8 +187,9 @@ class Workspace:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         if "a bug in labelsync" in result.stderr:
-            log = Path(tempfile.gettempdir()) / "labelsync-crash.log"
-            pytest.fail(f"labelsync crashed:\n{log.read_text() if log.exists() else result.stderr}")
+            named = re.search(r"details in (\S+)", result.stderr)
+            log = Path(named[1]) if named else None
+            pytest.fail(f"labelsync crashed:\n{log.read_text() if log and log.exists() else result.stderr}")
         return Result(result.exit_code, result.stdout, result.stderr)
 
     def run_subprocess(self, *args: str, module: bool = True) -> Result:

@@ -207,8 +207,11 @@ def secret_of(private_key: str) -> str:
     return body[200:250]
 
 
-def crash_log() -> Path:
-    return Path(tempfile.gettempdir()) / "labelsync-crash.log"
+def crash_logs() -> list[Path]:
+    """Every crash log labelsync wrote in this test: in the cache directory (conftest points XDG_CACHE_HOME
+    under tmp_path) or, where that cannot be used, in a private temporary folder."""
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "labelsync"
+    return sorted([*cache.glob("crash-*.log"), *Path(tempfile.gettempdir()).glob("labelsync-*/crash-*.log")])
 
 
 def use_key(key: str | None) -> None:
@@ -292,7 +295,7 @@ def assert_no_secret(ws: Workspace, secret: str, outputs: list[Result]) -> None:
     """Not in any output, in any file of the workspace (plan.json, caches), or in the crash log."""
     for result in outputs:
         assert secret not in result.output
-    for path in [p for p in ws.root.rglob("*") if p.is_file()] + [crash_log()]:
+    for path in [p for p in ws.root.rglob("*") if p.is_file()] + crash_logs():
         if path.exists():
             assert secret not in path.read_text(encoding="utf-8", errors="replace"), path
 
@@ -331,7 +334,7 @@ def test_an_unreachable_remote_fails_with_a_clear_message(encord_ws: Workspace) 
             "Connection refused",
         )
         assert "Traceback" not in result.output
-    assert not crash_log().exists()
+    assert crash_logs() == []
     assert server(encord_ws).count() == 0
 
 

@@ -2,27 +2,34 @@
 
 0 success; 1 error; 2 changes present (plan --detailed-exitcode); 3 deletes refused;
 4 rows changed since the plan were skipped; 130 interrupted. Anything unexpected is a bug:
-its traceback goes to a log file, not the screen.
+its traceback goes to a crash log private to the run, not the screen.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import stat
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import typer
 
 from reconciler import __version__
-from reconciler.cli.output import use_colour
+from reconciler.cli.output import inert, use_colour
 from reconciler.errors import InvalidInput, LabelsyncError
 
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INTERRUPTED = 130
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def _red(text: str) -> str:
@@ -35,11 +42,11 @@ def exit_codes() -> Iterator[None]:
         yield
     except InvalidInput as exc:
         for finding in exc.findings:
-            print(f"{_red('error')}: {finding}", file=sys.stderr)
+            print(f"{_red('error')}: {inert(str(finding))}", file=sys.stderr)
         print(f"{exc}: nothing was written to the remote.", file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
     except LabelsyncError as exc:
-        print(f"{_red('error')}: {exc}", file=sys.stderr)
+        print(f"{_red('error')}: {inert(str(exc))}", file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         print("\ninterrupted: rows already written stay written; run apply again to finish.", file=sys.stderr)
@@ -47,7 +54,54 @@ def exit_codes() -> Iterator[None]:
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception:
-        log = Path(tempfile.gettempdir()) / "labelsync-crash.log"
-        log.write_text(f"labelsync {__version__}\n{traceback.format_exc()}", encoding="utf-8")
-        print(f"{_red('error')}: an unexpected error (a bug in labelsync); details in {log}", file=sys.stderr)
+        log = write_crash_log(f"labelsync {__version__}\n{traceback.format_exc()}")
+        details = f"details in {inert(str(log))}" if log else "its details could not be saved"
+        print(f"{_red('error')}: an unexpected error (a bug in labelsync); {details}", file=sys.stderr)
         raise typer.Exit(EXIT_ERROR) from None
+
+
+def crash_directory() -> Path:
+    """Where crash logs go: the user's cache directory ($XDG_CACHE_HOME/labelsync, ~/.cache/labelsync)."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "labelsync"
+
+
+def write_crash_log(text: str) -> Path | None:
+    """Write `text` to a new file of this run only: a unique name, mode 0600, created where no symlink is
+    followed, in the cache directory or else a new private temporary directory. None if neither works:
+    a crash log must never hide the error it is about."""
+    name = _log_name()
+    with suppress(Exception):
+        directory = crash_directory()
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _create(directory, name, text)
+    with suppress(Exception):
+        return _create(Path(tempfile.mkdtemp(prefix="labelsync-")), name, text)
+    return None
+
+
+def _log_name() -> str:
+    """A name no other run uses: the time, the process and a random part no one can guess."""
+    return f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(8)}.log"
+
+
+def _create(directory: Path, name: str, text: str) -> Path:
+    """`directory`/`name`, created with `text`: the directory opened without following a symlink and used
+    only if it is ours and no one else may write in it; the file only if nothing (not even a symlink) is
+    there yet."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    if os.open not in os.supports_dir_fd:  # Windows: O_EXCL alone refuses an existing file or link
+        fd = os.open(directory / name, flags, 0o600)
+    else:
+        folder = os.open(directory, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+        try:
+            info = os.fstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+                raise PermissionError(f"{directory} is not a directory only this user may write in")
+            fd = os.open(name, flags, 0o600, dir_fd=folder)
+        finally:
+            os.close(folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as log:
+        log.write(text)
+    return directory / name

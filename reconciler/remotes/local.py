@@ -20,7 +20,7 @@ from typing import Any
 
 from reconciler.canonical import row_fingerprint
 from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
-from reconciler.errors import RemoteError
+from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
@@ -35,22 +35,24 @@ collections outside label rows. `local init --export` reads it back; the SDK ign
 class LocalProject:
     """A `Remote` over a SQLite file. Create one with `create`, open it with the constructor."""
 
-    def __init__(self, path: Path, name: str | None = None) -> None:
+    def __init__(self, path: Path, name: str | None = None, *, read_only: bool = False) -> None:
         self.path = path
         self.name = name or str(path)
         """How plans name this project: relative to the repository, so a plan made in one
         checkout applies in another."""
+        self.read_only = read_only
+        """Opened for reading only (`validate`): nothing is created beside the file, and `write` refuses."""
         if not path.is_file():
             raise RemoteError(f"no local project at {path}: create it with `labelsync local init`")
         try:
-            self._db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            version = self._meta("schema_version")
+            self._db = _connect(path, read_only)
         except sqlite3.DatabaseError as exc:
             raise RemoteError(f"cannot read the local project {path}: {exc}") from None
-        if version != str(SCHEMA_VERSION):
-            raise RemoteError(f"{path} is not a labelsync local project (schema {version!r})")
-        self._ontology = Ontology.from_editor_dict(json.loads(self._meta("ontology") or "{}"))
+        try:
+            self._ontology = self._checked_ontology()
+        except BaseException:
+            self._db.close()
+            raise
         self.writes = 0
         """Rows written through this handle (benchmarks and tests count them)."""
 
@@ -82,6 +84,8 @@ class LocalProject:
             return {key: self._read(key)[0] for key in keys}
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
+        if self.read_only:
+            raise RemoteError(f"the local project {self.path} was opened read-only")
         results = []
         with self._transaction():
             for write in writes:
@@ -118,6 +122,20 @@ class LocalProject:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _checked_ontology(self) -> Ontology:
+        """The project's ontology, once the file is known to be a labelsync project."""
+        try:
+            version = self._meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise RemoteError(f"cannot read the local project {self.path}: {exc}") from None
+        if version != str(SCHEMA_VERSION):
+            raise RemoteError(f"{self.path} is not a labelsync local project (schema {version!r})")
+        try:
+            editor = json.loads(self._meta("ontology") or "{}")
+        except ValueError:
+            raise RemoteError(f"the ontology stored in the local project {self.path} is not JSON") from None
+        return Ontology.from_editor_dict(editor, f"the ontology stored in {self.path}")
+
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
@@ -126,8 +144,13 @@ class LocalProject:
     def _reading(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             raise RemoteError(f"cannot read the local project {self.path}: {exc}") from None
+        except (ValueError, TypeError, KeyError) as exc:  # a row or data unit labelsync did not write
+            raise RemoteError(
+                f"cannot read the local project {self.path}: it holds something labelsync did not write"
+                f" ({type(exc).__name__}: {exc}); recreate it with `labelsync local init --force`"
+            ) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -196,6 +219,23 @@ class LocalProject:
         self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
 
 
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection to the project. Read-only, it is also `immutable`: SQLite then never creates the
+    `-wal` and `-shm` files that even a `mode=ro` connection leaves beside a WAL database. That is safe
+    for what a read-only reader needs: data units and the ontology are only ever written by
+    `create_project`, which checkpoints them into the file before moving it into place."""
+    if read_only:
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None)
+    db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
 def _tag_rows(row: LabelRow) -> list[tuple[str, str, str, str, str, str]]:
     """The `tags` table rows of a row's data, frame and label tags."""
     key = row.key
@@ -208,14 +248,44 @@ def _tag_rows(row: LabelRow) -> list[tuple[str, str, str, str, str, str]]:
     return tag_rows
 
 
-def _exported_tags(exported: dict[str, Any]) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
+def _exported_tags(exported: dict[str, Any], at: str) -> tuple[list[str], list[FrameTag], dict[str, list[str]]]:
     """The tags `LocalProject.export` wrote beside a label row (none in an export from Encord)."""
+    where = f"{at}{TAGS_KEY}"
     tags = exported.get(TAGS_KEY) or {}
-    frame_tags = [
-        FrameTag(str(n), tuple((int(s), int(e)) for s, e in r)) for n, r in tags.get("frames", {}).items()
+    if not (
+        isinstance(tags, dict)
+        and isinstance(tags.get("frames", {}), dict)
+        and isinstance(tags.get("labels", {}), dict)
+    ):
+        raise ConfigError(
+            f"{where}: expected {{data: [...], frames: {{...}}, labels: {{...}}}}, as `local export` writes"
+        )
+    frames = [
+        FrameTag(str(name), _frame_ranges(ranges, f"{where}.frames.{name}"))
+        for name, ranges in tags.get("frames", {}).items()
     ]
-    labels = {str(target): [str(n) for n in names] for target, names in tags.get("labels", {}).items()}
-    return [str(n) for n in tags.get("data", [])], frame_tags, labels
+    labels = {
+        str(target): _tag_names(names, f"{where}.labels.{target}")
+        for target, names in tags.get("labels", {}).items()
+    }
+    return _tag_names(tags.get("data", []), f"{where}.data"), frames, labels
+
+
+def _tag_names(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ConfigError(f"{where}: expected a list of tag names")
+    return value
+
+
+def _frame_ranges(value: Any, where: str) -> tuple[tuple[int, int], ...]:
+    def frame(f: Any) -> bool:
+        return isinstance(f, int) and not isinstance(f, bool) and f >= 0
+
+    if not isinstance(value, list) or not all(
+        isinstance(r, list) and len(r) == 2 and frame(r[0]) and frame(r[1]) and r[0] <= r[1] for r in value
+    ):
+        raise ConfigError(f"{where}: expected a list of [first, last] frame ranges")
+    return tuple((r[0], r[1]) for r in value)
 
 
 def create_project(
@@ -224,14 +294,53 @@ def create_project(
     units: Sequence[DataUnit],
     rows: Sequence[dict[str, Any]] = (),
     extra_units: dict[str, Any] | None = None,
+    *,
+    source: str = "the export",
 ) -> None:
-    """Create a local project atomically: built in a temporary file, then moved into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create a local project atomically: every row checked first, then built in a temporary file and moved
+    into place. Nothing is created when anything is wrong: a LabelsyncError names `source` and the row."""
     ontology = Ontology.from_editor_dict(ontology_editor)
-    fd, tmp = tempfile.mkstemp(prefix=".labelsync-", suffix=".db", dir=path.parent)
-    os.close(fd)
+    decoded = [_imported(exported, index, ontology, source) for index, exported in enumerate(rows)]
     try:
-        db = sqlite3.connect(tmp, isolation_level=None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".labelsync-", suffix=".db", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise RemoteError(f"cannot create the local project {path}: {exc.strerror or exc}") from None
+    try:
+        _build(Path(tmp), ontology_editor, units, decoded, extra_units or {})
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, (OSError, sqlite3.OperationalError)):
+            raise RemoteError(f"cannot create the local project {path}: {exc}") from None
+        raise
+
+
+def _imported(
+    exported: dict[str, Any], index: int, ontology: Ontology, source: str
+) -> tuple[LabelRow, dict[str, Any]]:
+    """One row of an export, decoded (with its tags), beside the dict to store."""
+    at = f"{source}: label row {index} (data unit {exported.get('data_hash')}): "
+    stored = {k: v for k, v in exported.items() if k != TAGS_KEY}
+    try:
+        row = decode_row(stored, ontology, stored.get("branch_name") or "main")
+    except EncordFormatError as exc:
+        raise ConfigError(f"{at}{exc}") from None
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:  # the decoder trusted a shape
+        raise ConfigError(f"{at}not a label row as Encord writes it ({type(exc).__name__}: {exc})") from None
+    return with_tags(row, *_exported_tags(exported, at)), stored
+
+
+def _build(
+    tmp: Path,
+    ontology_editor: dict[str, Any],
+    units: Sequence[DataUnit],
+    rows: Sequence[tuple[LabelRow, dict[str, Any]]],
+    extra_units: dict[str, Any],
+) -> None:
+    db = sqlite3.connect(tmp, isolation_level=None)
+    try:
         db.executescript(SCHEMA)
         db.execute("BEGIN")
         db.executemany(
@@ -253,16 +362,13 @@ def create_project(
                     u.width,
                     u.height,
                     u.fps,
-                    json.dumps((extra_units or {}).get(u.hash)) if (extra_units or {}).get(u.hash) else None,
+                    json.dumps(extra_units.get(u.hash)) if extra_units.get(u.hash) else None,
                     u.file_type or None,
                 )
                 for u in units
             ],
         )
-        for exported in rows:
-            stored = {k: v for k, v in exported.items() if k != TAGS_KEY}
-            row = decode_row(stored, ontology, stored.get("branch_name") or "main")
-            row = with_tags(row, *_exported_tags(exported))
+        for row, stored in rows:
             db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
             db.execute(
                 "INSERT INTO label_rows VALUES (?, ?, ?, 1, ?, ?, ?)",
@@ -277,8 +383,5 @@ def create_project(
             )
         db.execute("COMMIT")
         db.execute("PRAGMA journal_mode=WAL")
+    finally:
         db.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

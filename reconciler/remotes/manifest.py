@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,12 @@ def derived_hash(title: str) -> str:
 
 
 def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
-    text = path.read_text(encoding="utf-8")
+    """The data units a manifest declares; a ConfigError naming the file, line and key for anything else."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
+        raise ConfigError(f"cannot read the manifest {path}: {reason}") from None
     try:
         doc = yamlio.load(text)
     except yamlio.YamlSyntaxError as exc:
@@ -37,26 +45,34 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
         return ConfigError(f"{path}:{line}: data_units[{index}].{key}: {message}")
 
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"]:
             raise fail(index, "title", "every data unit needs a title")
         unknown = [k for k in item if k not in _UNIT_KEYS]
         if unknown:
-            raise fail(index, unknown[0], f"unknown key; known: {', '.join(_UNIT_KEYS)}")
-        try:
-            kind = DataType(item.get("type", "image"))
-        except ValueError:
-            raise fail(index, "type", "expected image, video or img_group") from None
+            raise fail(index, str(unknown[0]), f"unknown key; known: {', '.join(_UNIT_KEYS)}")
+        given_type = item.get("type", "image")
+        kind = next((t for t in DataType if t.value == given_type and t is not DataType.UNKNOWN), None)
+        if kind is None:
+            known = ", ".join(t.value for t in DataType if t is not DataType.UNKNOWN)
+            raise fail(index, "type", f"expected one of {known}, not {_yaml(given_type)}")
         for key in ("width", "height", "frames"):
-            if not isinstance(item.get(key, 1), int) or item.get(key, 1) < 1:
-                raise fail(index, key, "expected a positive whole number")
+            value = item.get(key, 1)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise fail(index, key, f"expected a positive whole number, not {_yaml(value)}")
+        fps = item.get("fps", 0.0)
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 <= fps < math.inf:
+            raise fail(index, "fps", f"expected a number of frames per second, 0 or more, not {_yaml(fps)}")
+        given = item.get("hash")
+        if given is not None and (not isinstance(given, str) or not given):
+            raise fail(index, "hash", f"expected the data unit's hash as a string, not {_yaml(given)}")
         unit = DataUnit(
-            hash=str(item.get("hash") or derived_hash(item["title"])),
+            hash=given or derived_hash(item["title"]),
             title=item["title"],
             type=kind,
             frames=int(item.get("frames", 1)),
             width=int(item.get("width", 1)),
             height=int(item.get("height", 1)),
-            fps=float(item.get("fps", 0.0)),
+            fps=float(fps),
         )
         if unit.hash in seen:
             raise fail(index, "hash", f"duplicate data unit hash {unit.hash}")
@@ -76,11 +92,29 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
     return units, extra
 
 
-def _range_ends(row: dict[str, Any]) -> list[Any]:
-    """The last frames that classifications and dynamic answers name: frames the row must have."""
-    answers = [*(row.get("classification_answers") or {}).values()]
-    answers += [a for actions in (row.get("object_actions") or {}).values() for a in actions.get("actions") or []]
-    return [r[-1] for a in answers if isinstance(a, dict) for r in a.get("range") or [] if str(r[-1]).isdigit()]
+def _yaml(value: Any) -> str:
+    """A value as the YAML file spells it."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _range_ends(row: dict[str, Any]) -> list[int]:
+    """The last frames that classifications and dynamic answers name: frames the row must have. A hint
+    only: entries of another shape are left to the decoder."""
+    answers = list(_values(row.get("classification_answers")))
+    for actions in _values(row.get("object_actions")):
+        if isinstance(actions, dict) and isinstance(actions.get("actions"), list):
+            answers += actions["actions"]
+    ends = []
+    for answer in answers:
+        ranges = answer.get("range") if isinstance(answer, dict) else None
+        for r in ranges if isinstance(ranges, list) else ():
+            if isinstance(r, list) and r and isinstance(r[-1], (int, str)) and str(r[-1]).isdigit():
+                ends.append(int(r[-1]))
+    return ends
+
+
+def _values(value: Any) -> list[Any]:
+    return list(value.values()) if isinstance(value, dict) else []
 
 
 def _sequence(unit: dict[str, Any]) -> int:
@@ -98,52 +132,121 @@ def image_size(image: Any) -> tuple[int, int]:
     return (0, 0)
 
 
-def units_from_export(rows: list[dict[str, Any]]) -> tuple[list[DataUnit], ExtraUnits]:
-    """The data units behind an Encord JSON export (a list of label-row dicts)."""
+def units_from_export(rows: list[Any], source: str = "the export") -> tuple[list[DataUnit], ExtraUnits]:
+    """The data units behind an Encord JSON export (a list of label-row dicts, one per data unit and branch).
+
+    A ConfigError naming `source`, the row and the key for anything an export does not hold. (Places are
+    written as prefixes of a key: "SOURCE: label row 3 (data unit H): " or "...: data_units.H.".)"""
     units: dict[str, DataUnit] = {}
     extra: ExtraUnits = {}
+    rows_seen: dict[tuple[str, str], int] = {}
     for index, row in enumerate(rows):
-        if not isinstance(row, dict) or not isinstance(row.get("data_hash"), str):
-            raise ConfigError(f"label row {index} of the export has no `data_hash`: is this an Encord JSON export?")
-        try:
-            kind = DataType(str(row.get("data_type", "image")).lower())
-        except ValueError:
-            known = ", ".join(t.value for t in DataType)
+        if not isinstance(row, dict):
             raise ConfigError(
-                f"{row['data_hash']}: data type {row.get('data_type')!r} is not one Encord has ({known})"
-            ) from None
-        parts = [p for p in (row.get("data_units") or {}).values() if isinstance(p, dict)]
+                f"{source}: label row {index} is {_kind(row)}, not a label row: is this an Encord JSON label export?"
+            )
+        data_hash = row.get("data_hash")
+        if not isinstance(data_hash, str) or not data_hash:
+            raise ConfigError(
+                f"{source}: label row {index} has no `data_hash`: is this an Encord JSON label export?"
+            )
+        at = f"{source}: label row {index} (data unit {data_hash}): "
+        branch = _text(row, "branch_name", at) or "main"
+        if (data_hash, branch) in rows_seen:
+            raise ConfigError(
+                f"{source}: label rows {rows_seen[data_hash, branch]} and {index} are both the row of data unit"
+                f" {data_hash} on branch {branch}: an export has one row per data unit and branch; remove one"
+            )
+        rows_seen[data_hash, branch] = index
+        type_name = _text(row, "data_type", at) or "image"
+        kind = next((t for t in DataType if t.value == type_name.lower()), None)
+        if kind is None:
+            known = ", ".join(t.value for t in DataType)
+            raise ConfigError(f"{at}data_type: {type_name!r} is not a data type Encord has ({known})")
+        keyed = _parts(row, at)
         if kind is DataType.IMAGE_GROUP:
-            parts.sort(key=_sequence)
+            keyed.sort(key=lambda kv: _sequence(kv[1]))
+        parts = [part for _, part in keyed]
         first = parts[0] if parts else {}
+        first_at = f"{at}data_units.{keyed[0][0]}." if keyed else at
         frames = len(parts) if kind is DataType.IMAGE_GROUP else 1
+        fps = _number(first, "data_fps", first_at)
         if kind.framed:
-            fps = float(first.get("data_fps") or 0)
-            duration = float(first.get("data_duration") or 0)
-            labelled = [int(f) for f in first.get("labels") or {} if str(f).isdigit()]
-            labelled += [int(end) for end in _range_ends(row)]
-            slices = int(first.get("data_frames") or first.get("number_of_frames") or 0)
-            frames = max(round(fps * duration), slices, max(labelled, default=0) + 1)
-        units[row["data_hash"]] = DataUnit(
-            hash=row["data_hash"],
-            title=str(row.get("data_title") or row["data_hash"]),
+            duration = _number(first, "data_duration", first_at)
+            labels = first.get("labels") or {}
+            if not isinstance(labels, dict):
+                raise ConfigError(f"{first_at}labels: expected an object of frames, not {_kind(labels)}")
+            labelled = [int(f) for f in labels if str(f).isdigit()] + _range_ends(row)
+            slices = _number(first, "data_frames", first_at) or _number(first, "number_of_frames", first_at)
+            frames = max(round(fps * duration), int(slices), max(labelled, default=0) + 1)
+        units[data_hash] = DataUnit(
+            hash=data_hash,
+            title=_text(row, "data_title", at) or data_hash,
             type=kind,
             frames=frames,
-            width=int(first.get("width") or 0),
-            height=int(first.get("height") or 0),
-            fps=float(first.get("data_fps") or 0),
+            width=int(_number(first, "width", first_at)),
+            height=int(_number(first, "height", first_at)),
+            fps=fps,
             sizes=tuple(image_size(p) for p in parts) if kind is DataType.IMAGE_GROUP else (),
-            file_type=str(first.get("data_type") or ""),
+            file_type=_text(first, "data_type", first_at),
         )
         if kind is DataType.IMAGE_GROUP:
-            extra[row["data_hash"]] = [
-                {
-                    "data_hash": p["data_hash"],
-                    "data_title": p.get("data_title", ""),
-                    "data_sequence": int(p.get("data_sequence", i)),
-                    "width": p.get("width"),
-                    "height": p.get("height"),
-                }
-                for i, p in enumerate(parts)
-            ]
+            extra[data_hash] = [_image(part, i, f"{at}data_units.{key}.") for i, (key, part) in enumerate(keyed)]
     return list(units.values()), extra
+
+
+def _parts(row: dict[str, Any], at: str) -> list[tuple[str, dict[str, Any]]]:
+    """The row's `data_units` by key: its file, or each image of an image group."""
+    parts = row.get("data_units") or {}
+    if not isinstance(parts, dict):
+        raise ConfigError(f"{at}data_units: expected an object of data units, not {_kind(parts)}")
+    for key, part in parts.items():
+        if not isinstance(part, dict):
+            raise ConfigError(f"{at}data_units.{key}: expected an object, not {_kind(part)}")
+    return [(str(key), part) for key, part in parts.items()]
+
+
+def _image(part: dict[str, Any], position: int, image_at: str) -> dict[str, Any]:
+    """One image of an image group, as `ExtraUnits` keeps it."""
+    image_hash = part.get("data_hash")
+    if not isinstance(image_hash, str) or not image_hash:
+        raise ConfigError(f"{image_at}data_hash: every image of an image group needs one")
+    sequence = part.get("data_sequence", position)
+    if isinstance(sequence, bool) or not isinstance(sequence, (int, str)) or not str(sequence).isdigit():
+        raise ConfigError(f"{image_at}data_sequence: expected a whole number, 0 or more, not {sequence!r}")
+    return {
+        "data_hash": image_hash,
+        "data_title": _text(part, "data_title", image_at),
+        "data_sequence": int(sequence),
+        "width": part.get("width"),
+        "height": part.get("height"),
+    }
+
+
+def _number(d: dict[str, Any], key: str, at: str) -> float:
+    """A count or measure Encord writes as a number (or a numeric string); 0 where absent."""
+    value = d.get(key)
+    if value is None or value == "":
+        return 0.0
+    number = math.nan
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        with suppress(ValueError):
+            number = float(value)
+    if not 0 <= number < math.inf:
+        raise ConfigError(f"{at}{key}: expected a number, 0 or more, not {value!r}")
+    return number
+
+
+def _text(d: dict[str, Any], key: str, at: str) -> str:
+    """A string Encord writes; "" where absent."""
+    value = d.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{at}{key}: expected a string, not {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)

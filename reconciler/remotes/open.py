@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from reconciler.config import Config
 from reconciler.errors import ConfigError
+from reconciler.ontology import Ontology
 from reconciler.remotes.base import Remote
 
 Notice = Callable[[str], None]
@@ -41,16 +43,39 @@ def _open_local(config: Config, notice: Notice) -> Remote:
     return LocalProject(database, _short(database, config.root))
 
 
-def read_ontology(path: Path) -> dict[str, object]:
+def open_read_only(config: Config) -> Remote | None:
+    """What `validate` reads: the local project opened read-only, or None where there is none yet (or the
+    remote is Encord). It creates nothing and writes nothing."""
+    if config.remote.kind != "local":
+        return None
+    from reconciler.remotes.local import LocalProject
+
+    database = config.path(config.remote.settings["database"])
+    if not database.exists():
+        return None
+    return LocalProject(database, _short(database, config.root), read_only=True)
+
+
+def read_ontology(path: Path) -> dict[str, Any]:
+    """The ontology structure in `path`, checked (see `load_ontology`)."""
+    return load_ontology(path).editor
+
+
+def load_ontology(path: Path) -> Ontology:
+    """The ontology in `path`: a ConfigError that names the file for anything but an ontology structure."""
     if not path.is_file():
         raise ConfigError(f"no ontology at {path}: set `ontology:` in labelsync.yaml")
     try:
         editor = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(editor, dict) or not isinstance(editor.get("objects", []), list):
-        raise ConfigError(f"{path}: expected an Encord ontology structure with `objects` and `classifications`")
-    return editor
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the ontology {path}: {_reason(exc)}") from None
+    return Ontology.from_editor_dict(editor, str(path))
+
+
+def _reason(exc: OSError | UnicodeDecodeError) -> str:
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
 
 
 def _short(path: Path, root: Path) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reconciler.cli.output import say
+from reconciler.cli.output import inert, say
 from reconciler.config import Config, load_config
 from reconciler.desired.loading import display_path
 from reconciler.errors import ConfigError, LabelsyncError
@@ -32,7 +32,7 @@ def _write_config(config: Config, database: Path, ontology: Path, manifest: Path
     path = config_path(new)
     create_file(path, config_text(new, "`labelsync local init`"))
     say(
-        f"Wrote {display_path(path, Path.cwd())}: `labelsync pull` writes the label files, `labelsync plan` reads them."
+        f"Wrote {inert(display_path(path, Path.cwd()))}: `labelsync pull` writes the label files, `labelsync plan` reads them."
     )
 
 
@@ -49,24 +49,40 @@ def init(
     target = _database(config_path, database)
     if target.exists() and not force:
         raise LabelsyncError(f"{target} exists already: add --force to replace it")
+    if target.exists() and not target.is_file():
+        raise LabelsyncError(f"{target} is not a file: give --database a file to create")
     editor = read_ontology(ontology)
     rows: list[dict[str, Any]] = []
     if manifest is not None:
         units, extra = read_manifest(manifest)
     else:
         assert export is not None
-        try:
-            rows = json.loads(export.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"{export}: cannot read the export: {exc}") from None
-        if not isinstance(rows, list):
-            raise ConfigError(f"{export}: expected a list of label rows, as Encord's JSON export writes")
-        units, extra = units_from_export(rows)
-    create_project(target, editor, units, rows, extra_units=extra)
-    say(f"Created the local project {target}: {len(units)} data units, {len(rows)} label rows.")
+        rows = _read_export(export)
+        units, extra = units_from_export(rows, str(export))
+    create_project(target, editor, units, rows, extra_units=extra, source=str(export or manifest))
+    say(f"Created the local project {inert(str(target))}: {len(units)} data units, {len(rows)} label rows.")
     config = load_config(config_path)
     if config.source is None:
         _write_config(config, target, ontology, manifest)
+
+
+def _read_export(export: Path) -> list[dict[str, Any]]:
+    """The label rows of an Encord JSON label export: a list (each row is checked as it is imported)."""
+    try:
+        rows = json.loads(export.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{export}:{exc.lineno}: invalid JSON ({exc.msg}): give the file of an Encord JSON label export"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
+        raise ConfigError(f"cannot read the export {export}: {reason}") from None
+    if not isinstance(rows, list):
+        kind = "an object" if isinstance(rows, dict) else type(rows).__name__
+        raise ConfigError(
+            f"{export}: expected a list of label rows, as Encord's JSON label export writes, not {kind}"
+        )
+    return rows
 
 
 def export(config_path: Path | None, out: Path, database: Path | None) -> None:
@@ -75,5 +91,8 @@ def export(config_path: Path | None, out: Path, database: Path | None) -> None:
         rows = project.export()
     finally:
         project.close()
-    out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    say(f"Wrote {len(rows)} label rows to {out}.")
+    try:
+        out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise LabelsyncError(f"cannot write the export {out}: {exc.strerror or exc}") from None
+    say(f"Wrote {len(rows)} label rows to {inert(str(out))}.")
