@@ -4,6 +4,10 @@ For each bundle: fetch its rows, check each is still what the plan saw (its fing
 the planned result, move on. A row edited since the plan is skipped and reported, never
 overwritten; a row that already holds the planned result (an interrupted apply run again) is
 counted as done. So a failed or interrupted apply can be re-run and converges.
+
+A plan read from a file is checked first (`check_rows`): every row it writes must pass the checks a
+label file passes, or nothing is written. And a row is written only if the plan's record of it before
+the change (labels and tags) is the row's, so what `show` displays is what the write does.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from reconciler.canonical import row_fingerprint
 from reconciler.errors import DeletesRefused, PlanFileError
 from reconciler.model import RowKey
 from reconciler.plan import Plan, RowPlan
+from reconciler.plan_check import base_problem, row_problems
 from reconciler.remotes.base import Remote, RowResult, RowWrite, WriteStatus
 
 
@@ -23,6 +28,8 @@ class ApplyOptions:
     bundle_size: int = 100
     allow_delete: bool = False
     max_deletes: int | None = None
+    max_delete_share: float = 0.5
+    allow_mass_delete: bool = False
     dry_run: bool = False
 
 
@@ -44,17 +51,31 @@ BundleDone = Callable[[int, int, ApplyReport], None]
 
 
 def check_deletes(plan: Plan, options: ApplyOptions) -> None:
-    """Refuse, before anything is written, a plan that deletes more than allowed."""
-    deletes = plan.deletes
-    if deletes and not options.allow_delete:
+    """Refuse, before anything is written, a plan that deletes (labels or tags) more than allowed."""
+    summary = plan.summary
+    labels, tags = summary.delete, summary.tag_removals
+    what = deletes_phrase(labels, tags)
+    if (labels or tags) and not options.allow_delete:
         raise DeletesRefused(
-            f"the plan deletes {deletes} label{'s' if deletes != 1 else ''} and deletes are not allowed: "
-            "re-run with --allow-delete after reviewing them (or set `prune: false` in the file to keep them)"
+            f"the plan {what} and deletes are not allowed: re-run with --allow-delete after reviewing them"
+            " (or set `prune: false` in the file to keep what it does not declare)"
         )
-    if options.max_deletes is not None and deletes > options.max_deletes:
+    if options.max_deletes is not None and labels + tags > options.max_deletes:
+        raise DeletesRefused(f"the plan {what}, more than --max-deletes {options.max_deletes}: nothing was written")
+    if summary.delete_share > options.max_delete_share and not options.allow_mass_delete:
         raise DeletesRefused(
-            f"the plan deletes {deletes} labels, more than --max-deletes {options.max_deletes}: nothing was written"
+            f"the plan deletes {labels} of the {summary.managed_labels} labels the files manage"
+            f" ({summary.delete_share:.0%}, more than the {options.max_delete_share:.0%} `deletes.max_share`"
+            " allows): if the files really mean that, re-run with --allow-mass-delete"
         )
+
+
+def deletes_phrase(labels: int, tags: int) -> str:
+    """`deletes 3 labels and removes 2 tags`, naming only what there is."""
+    parts = [f"deletes {labels} label{'s' if labels != 1 else ''}"] if labels else []
+    if tags:
+        parts.append(f"removes {tags} tag{'s' if tags != 1 else ''}")
+    return " and ".join(parts) or "deletes nothing"
 
 
 def check_target(plan: Plan, remote: Remote, ontology_fingerprint: str) -> None:
@@ -62,6 +83,27 @@ def check_target(plan: Plan, remote: Remote, ontology_fingerprint: str) -> None:
         raise PlanFileError(f"this plan was made against {plan.remote}, not {remote.description}")
     if plan.ontology != ontology_fingerprint:
         raise PlanFileError("the project's ontology changed since this plan was made: make the plan again")
+
+
+MAX_PROBLEMS = 20
+"""Problems `check_rows` lists before saying how many more there are."""
+
+
+def check_rows(plan: Plan, remote: Remote) -> None:
+    """Refuse, before anything is written, a plan that writes what the project would not accept."""
+    rows = [r for r in plan.rows if r.has_changes]
+    if not rows:
+        return
+    units = remote.list_rows(frozenset(r.key.branch for r in rows)).by_hash()
+    ontology = remote.ontology()
+    problems = [p for r in rows for p in row_problems(r, ontology, units.get(r.key.data_hash))]
+    if problems:
+        more = f"\n  ... and {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
+        listed = "".join(f"\n  {p}" for p in problems[:MAX_PROBLEMS])
+        raise PlanFileError(
+            f"this plan writes what the project does not accept, so nothing was written:{listed}{more}\n"
+            "make a new plan from the label files"
+        )
 
 
 def apply_plan(
@@ -99,6 +141,15 @@ def _bundle_writes(bundle: tuple[RowPlan, ...], remote: Remote, report: ApplyRep
         elif fingerprint != row_plan.before:
             report.stale.append(
                 RowResult(row_plan.key, WriteStatus.STALE, f"{row_plan.title} was edited after the plan")
+            )
+        elif (problem := base_problem(row_plan, row)) is not None:
+            report.failed.append(
+                RowResult(
+                    row_plan.key,
+                    WriteStatus.FAILED,
+                    f"{row_plan.title}: the plan does not match the row it was made against ({problem}): it was "
+                    "altered after it was made, so nothing was written to this row; make a new plan",
+                )
             )
         else:
             writes.append(RowWrite(row_plan.target(row), row_plan.before))

@@ -7,15 +7,13 @@ compare; only labels that differ are flattened for field-level display.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from reconciler.canonical import label_fingerprint, row_fingerprint
-from reconciler.desired.frames import format_ranges
 from reconciler.desired.label_file import LabelFile
-from reconciler.display import flatten
-from reconciler.model import Label, LabelRow, ObjectLabel
+from reconciler.model import Label, LabelRow, with_tags
 from reconciler.ontology import Ontology
-from reconciler.plan import Action, FieldChange, LabelChange, RowPlan, TagChange
+from reconciler.plan import LabelChange, RowPlan
+from reconciler.plan_changes import label_change, row_tag_changes
 
 
 def diff_row(
@@ -27,6 +25,8 @@ def diff_row(
     label_hash: str | None,
 ) -> RowPlan | None:
     """The plan for one row, or None when the remote already matches the file."""
+    if not desired.prune:
+        desired = replace(desired, row=keeping_remote_tags(desired.row, remote))
     want = {label.hash: label for label in desired.row.labels}
     have = {label.hash: label for label in remote.labels}
     have_fps = {h: label_fingerprint(label) for h, label in have.items()}
@@ -35,17 +35,16 @@ def diff_row(
     for hash_, label in want.items():
         old = have.get(hash_)
         if old is None:
-            changes.append(_change(Action.CREATE, None, label, desired, ontology))
+            changes.append(_change(None, label, desired, ontology))
         elif label_fingerprint(label) != have_fps[hash_]:
-            changes.append(_change(Action.UPDATE, old, label, desired, ontology))
+            changes.append(_change(old, label, desired, ontology))
     for hash_, label in have.items():
         if hash_ not in want:
             if desired.prune:
-                changes.append(_change(Action.DELETE, label, None, desired, ontology))
+                changes.append(_change(label, None, desired, ontology))
             else:
                 kept += 1
-    tag_changes = _set_changes(remote.tags, desired.row.tags, "data", "")
-    tag_changes += _frame_tag_changes(remote, desired.row)
+    tag_changes = row_tag_changes(remote.tags, remote.frame_tags, desired.row.tags, desired.row.frame_tags)
     if not changes and not tag_changes and not kept:
         return None
     plan = RowPlan(
@@ -65,62 +64,24 @@ def diff_row(
     return _with_after(plan, remote)
 
 
+def keeping_remote_tags(row: LabelRow, remote: LabelRow) -> LabelRow:
+    """`row` with the remote's tags it does not declare kept (what `prune: false` means for tags): data and
+    frame tags of the row, and the tags of labels both declare."""
+    remote_labels = {label.hash: label for label in remote.labels}
+    label_tags = {
+        label.hash: (*label.tags, *(remote_labels[label.hash].tags if label.hash in remote_labels else ()))
+        for label in row.labels
+    }
+    declared = {t.name for t in row.frame_tags}
+    frame_tags = (*row.frame_tags, *(t for t in remote.frame_tags if t.name not in declared))
+    return with_tags(row, (*row.tags, *remote.tags), frame_tags, label_tags)
+
+
 def _with_after(plan: RowPlan, remote: LabelRow) -> RowPlan:
     return replace(plan, after=row_fingerprint(plan.target(remote)))
 
 
-def _change(
-    action: Action, before: Label | None, after: Label | None, desired: LabelFile, ontology: Ontology
-) -> LabelChange:
+def _change(before: Label | None, after: Label | None, desired: LabelFile, ontology: Ontology) -> LabelChange:
     label = after or before
     assert label is not None
-    kind = "object" if isinstance(label, ObjectLabel) else "classification"
-    old = flatten(before, ontology) if before else {}
-    new = flatten(after, ontology) if after else {}
-    fields = tuple(
-        FieldChange(path, old.get(path), new.get(path))
-        for path in sorted(old.keys() | new.keys(), key=_path_order)
-        if old.get(path) != new.get(path)
-    )
-    target = desired.ids.get(label.hash, label.hash)
-    tags = _set_changes(before.tags if before else (), after.tags if after else (), "label", target)
-    return LabelChange(
-        action=action,
-        kind=kind,
-        hash=label.hash,
-        name=target,
-        class_name=ontology.display_name(label.feature),
-        before=before,
-        after=after,
-        fields=fields,
-        tags=tuple(tags),
-    )
-
-
-_LEAF_ORDER = {"x": 0, "y": 1, "w": 2, "h": 3, "theta": 4}
-
-
-def _path_order(path: str) -> tuple[Any, ...]:
-    """Geometry before attributes; box fields as people write them: x, y, w, h."""
-    parent, _, leaf = path.rpartition(".")
-    return (path.startswith(("attributes", "dynamic")), parent, _LEAF_ORDER.get(leaf, 9), leaf)
-
-
-def _set_changes(before: tuple[str, ...], after: tuple[str, ...], scope: str, target: str) -> list[TagChange]:
-    return [TagChange(t, True, scope, target) for t in sorted(set(after) - set(before))] + [
-        TagChange(t, False, scope, target) for t in sorted(set(before) - set(after))
-    ]
-
-
-def _frame_tag_changes(before: LabelRow, after: LabelRow) -> list[TagChange]:
-    old = {t.name: t.ranges for t in before.frame_tags}
-    new = {t.name: t.ranges for t in after.frame_tags}
-    changes = []
-    for name in sorted(old.keys() | new.keys()):
-        if old.get(name) == new.get(name):
-            continue
-        if name in old:
-            changes.append(TagChange(name, False, "data", "", format_ranges(old[name])))
-        if name in new:
-            changes.append(TagChange(name, True, "data", "", format_ranges(new[name])))
-    return changes
+    return label_change(before, after, desired.ids.get(label.hash, label.hash), ontology)

@@ -1,19 +1,22 @@
 """The plan: what apply will do, as plain data. No I/O and no rendering here.
 
 A `Plan` holds one `RowPlan` per label row that changes. Each `LabelChange` carries the full
-canonical label after the change (what apply writes) and display-ready `FieldChange`s (what a
-reviewer reads); the display fields are for people only and apply never reads them.
+canonical label before and after the change (after: what apply writes) and display-ready `FieldChange`s
+(what a reviewer reads). The display fields are for people only: apply never reads them, and a saved
+plan's are derived again from its labels when it is read (reconciler/plan_changes.py), never trusted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from reconciler.model import FrameTag, Label, LabelRow, ObjectLabel, RowKey
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
+"""1.1 added `digest` and `ontology_editor`; plans without them are refused."""
 
 
 class Action(str, Enum):
@@ -121,10 +124,19 @@ class Summary:
     tag_changes: int
     unchanged_rows: int
     unmanaged_rows: int
+    tag_removals: int = 0
+    """Of `tag_changes`, the tags removed: guarded as deletes are."""
+    managed_labels: int = 0
+    """Labels on the rows the files manage, as the remote holds them: what a mass delete is measured by."""
 
     @property
     def has_changes(self) -> bool:
         return bool(self.add or self.change or self.delete or self.tag_changes)
+
+    @property
+    def delete_share(self) -> float:
+        """The share of the managed labels this plan deletes (0 when it manages none)."""
+        return self.delete / self.managed_labels if self.managed_labels else 0.0
 
 
 @dataclass(frozen=True)
@@ -136,7 +148,12 @@ class Plan:
     unmanaged_rows: int = 0
     warnings: tuple[str, ...] = ()
     created_at: str = ""
+    managed_labels: int = 0
+    """Labels on the rows the files manage, as the remote holds them (changed and unchanged rows)."""
     format_version: str = FORMAT_VERSION
+    ontology_editor: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The project's ontology (Encord's editor structure) whose fingerprint is `ontology`: saved plans
+    carry it, so `show` names classes, attributes and options without the project."""
 
     @property
     def summary(self) -> Summary:
@@ -149,6 +166,8 @@ class Plan:
             tag_changes=sum(len(r.all_tag_changes) for r in self.rows),
             unchanged_rows=self.unchanged_rows + len(self.rows) - changing,
             unmanaged_rows=self.unmanaged_rows,
+            tag_removals=sum(1 for r in self.rows for t in r.all_tag_changes if not t.added),
+            managed_labels=self.managed_labels,
         )
 
     @property

@@ -34,6 +34,7 @@ def make_plan(
 ) -> Plan:
     units = listing.by_hash()
     unchanged = len(desired.unchanged)
+    managed_labels = sum(u.labels for u in desired.unchanged)
     to_fetch: list[LabelFile] = []
     for label_file in desired.files:
         if label_file.row.key not in listing.rows and label_file.row == LabelRow(label_file.row.key):
@@ -49,6 +50,7 @@ def make_plan(
         for label_file in bundle:
             key = label_file.row.key
             current = fetched.get(key, LabelRow(key))
+            managed_labels += len(current.labels)
             listed = listing.rows.get(key)
             row_plan = diff_row(
                 label_file,
@@ -69,9 +71,11 @@ def make_plan(
     return Plan(
         remote=remote.description,
         ontology=ontology.fingerprint,
+        ontology_editor=ontology.editor,
         rows=tuple(sorted(rows, key=lambda r: r.file)),
         unchanged_rows=unchanged,
         unmanaged_rows=unmanaged,
+        managed_labels=managed_labels,
         warnings=warnings,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

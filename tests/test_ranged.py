@@ -72,7 +72,7 @@ def test_a_new_range_is_planned_applied_and_read_by_the_sdk(ws: Workspace) -> No
     assert planned.exit_code == 2, planned.output
     assert '+ audio = "0-850, 2000"' in planned.output
     assert '+ time_range = "40-90"' in planned.output
-    applied = ws.run("apply", "--yes", "--allow-delete")
+    applied = ws.run("apply", "--yes", "--allow-delete", "--allow-mass-delete")
     assert applied.exit_code == 0, applied.output
     assert ws.run("plan", "--detailed-exitcode").exit_code == 0
 

@@ -8,6 +8,7 @@ afterwards. The same scenarios run against every remote backend the `workspace` 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 from labelsync_workspace import ROOT, Result, Workspace
 
@@ -64,13 +66,15 @@ def assert_lines(result: Result, *lines: str) -> None:
     assert not missing, f"missing {missing} in:\n{result.stdout}\n{result.stderr}"
 
 
-def assert_planned_then_applied(ws: Workspace, *lines: str, summary: str) -> None:
+def assert_planned_then_applied(
+    ws: Workspace, *lines: str, summary: str, apply_args: tuple[str, ...] = ()
+) -> None:
     """plan shows the lines and the summary (exit 2), apply writes them, and plan is clean after."""
     planned = plan(ws)
     assert planned.exit_code == 2, planned.output
     assert_lines(planned, *lines)
     assert f"Plan: {summary}" in planned.stdout
-    applied = apply(ws)
+    applied = apply(ws, *apply_args)
     assert applied.exit_code == 0, applied.output
     assert "Apply complete: 1 label row written" in applied.stdout
     after = plan(ws)
@@ -256,11 +260,18 @@ def test_object_added(applied: Workspace) -> None:
 
 def test_data_tags_added_and_removed(applied: Workspace) -> None:
     applied.edit_label_file(CHERRY, lambda d: d.update(tags=["outdoor", "night"]))
+    before = applied.dump()
+    refused = apply(applied)  # removing a tag is a delete: guarded like one
+    assert refused.exit_code == 3, refused.output
+    assert "the plan removes 1 tag and deletes are not allowed" in refused.stderr
+    assert applied.dump() == before
     assert_planned_then_applied(
         applied,
         "+ tag night",
         "- tag reviewed",
+        "1 tag will be removed: apply needs --allow-delete.",
         summary="0 to add, 0 to change, 0 to delete across 1 label row, 2 tag changes",
+        apply_args=("--allow-delete",),
     )
     assert applied.row("cherry_001.jpg").tags == ("night", "outdoor")
 
@@ -275,7 +286,9 @@ def test_label_tags_added_and_removed(applied: Workspace) -> None:
     assert_lines(planned, "+ tag occluded", "- tag hard-case")
     # A tag-only change is a tag change, not a label change.
     assert_planned_then_applied(
-        applied, summary="0 to add, 0 to change, 0 to delete across 1 label row, 3 tag changes"
+        applied,
+        summary="0 to add, 0 to change, 0 to delete across 1 label row, 3 tag changes",
+        apply_args=("--allow-delete",),
     )
     cherry = applied.labels("cherry_001.jpg")
     assert cherry["cherry-1"]["tags"] == ["occluded"]
@@ -289,6 +302,7 @@ def test_frame_tags_changed(applied: Workspace) -> None:
         "- tag blurry on frames 10-19, 42",
         "+ tag blurry on frames 10-20",
         summary="0 to add, 0 to change, 0 to delete across 1 label row, 2 tag changes",
+        apply_args=("--allow-delete",),
     )
     (blurry,) = [t for t in applied.row("orchard_walk.mp4").frame_tags if t.name == "blurry"]
     assert blurry.ranges == ((10, 20),)
@@ -309,7 +323,11 @@ def test_removed_object_is_planned_as_a_delete(one_delete: Workspace) -> None:
     assert result.exit_code == 2, result.output
     # The file no longer names the label, so the plan names it by its hash.
     deleted = one_delete.label_hash("persimmon_004.jpg", "persimmon-2")
-    assert_lines(result, f"- object {deleted} (Persimmon)", "1 label will be deleted: apply needs --allow-delete.")
+    assert_lines(
+        result,
+        f"- object {deleted} (Persimmon)",
+        "1 label (4% of the 23 the files manage) will be deleted: apply needs --allow-delete.",
+    )
     assert "0 to add, 0 to change, 1 to delete across 1 label row" in result.stdout
 
 
@@ -337,6 +355,51 @@ def test_max_deletes_refuses_more_deletes_than_allowed(one_delete: Workspace) ->
     assert one_delete.dump() == before
 
 
+def test_a_plan_deleting_most_managed_labels_is_refused_unless_allowed_for_the_run(applied: Workspace) -> None:
+    """Every file cut down to its `data:` line: the plan deletes all 23 labels, and deletes are allowed."""
+    for path in sorted(applied.path("labels").rglob("*.yaml")):
+        doc = applied.read_label_file(str(path.relative_to(applied.root)))
+        kept = {k: doc[k] for k in ("data", "data_hash", "branch") if k in doc}
+        path.write_text(yaml.safe_dump(kept), encoding="utf-8")
+    before = applied.dump()
+    result = apply(applied, "--allow-delete")
+    assert result.exit_code == 3, result.output
+    assert (
+        "the plan deletes 23 of the 23 labels the files manage (100%, more than the 50% `deletes.max_share` allows)"
+        in result.stderr
+    )
+    assert "--allow-mass-delete" in result.stderr
+    assert applied.dump() == before
+    forced = apply(applied, "--allow-delete", "--allow-mass-delete")
+    assert forced.exit_code == 0, forced.output
+    assert plan(applied).exit_code == 0
+
+
+def git(ws: Workspace, *args: str) -> None:
+    subprocess.run(["git", "-C", str(ws.root), *args], check=True, capture_output=True)
+
+
+def test_a_deleted_label_file_is_shown_as_its_row_leaving_management(applied: Workspace) -> None:
+    git(applied, "init", "-q")
+    git(applied, "add", "-A")
+    git(applied, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "labels")
+    applied.path(PERSIMMON).unlink()
+    applied.path(CHERRY).rename(applied.path("labels/images/cherry-moved.yaml"))  # moved: still managed
+    result = plan(applied)
+    assert result.exit_code == 0, result.output  # nothing to write: the row is left as it is
+    assert_lines(
+        result,
+        f"warning: {PERSIMMON} was deleted: row persimmon_004.jpg leaves management (labelsync no longer changes"
+        " or deletes its labels, which stay on the remote as they are); to delete them, empty the file instead"
+        " of removing it",
+    )
+    assert "cherry" not in result.stdout.split("Plan:")[0]
+    assert "3 unmanaged" in result.stdout
+    refused = applied.run("plan", "--base", "--output=x")
+    assert refused.exit_code == 1 and "expected a git revision" in refused.stderr
+    assert not applied.path("x").exists()
+
+
 # -- prune: false ----------------------------------------------------------------------------------------
 
 
@@ -356,6 +419,22 @@ def test_prune_false_keeps_an_annotators_label(annotator_added: Workspace) -> No
     assert_lines(result, "(1 remote label kept: the file says prune: false)")
     assert apply(annotator_added).exit_code == 0
     assert sorted(annotator_added.labels("blueberry_003.jpg")) == ["annot001", "blueberry-1"]
+
+
+def test_prune_false_keeps_an_annotators_tags(applied: Workspace) -> None:
+    def tag_it(row: LabelRow) -> LabelRow:
+        first = row.objects[0]
+        return replace(
+            row, tags=(*row.tags, "annotator-check"), objects=(replace(first, tags=("odd",)), *row.objects[1:])
+        )
+
+    applied.annotator_edit("blueberry_003.jpg", tag_it)
+    result = plan(applied)
+    assert result.exit_code == 0, result.output  # nothing to remove: the file keeps what it does not declare
+    assert apply(applied).exit_code == 0
+    row = applied.row("blueberry_003.jpg")
+    assert "annotator-check" in row.tags
+    assert row.objects[0].tags == ("odd",)
 
 
 def test_prune_false_keeps_an_annotators_label_beside_changes(annotator_added: Workspace) -> None:

@@ -91,10 +91,18 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 0 for no changes, 2 for changes, 1 for an error.")
     ] = False,
     bundle_size: BundleOption = None,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            metavar="REV",
+            help="The git revision to find deleted label files against (in a pull request: its base branch).",
+        ),
+    ] = "HEAD",
 ) -> None:
     """Show what apply would add, change and delete. Never writes to the remote."""
     with exit_codes():
-        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size)
+        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size, base)
 
 
 @app.command()
@@ -109,18 +117,28 @@ def apply(
     allow_delete: Annotated[
         Optional[bool],  # noqa: UP045
         typer.Option(
-            "--allow-delete/--no-allow-delete", help="Allow deleting labels the files no longer declare."
+            "--allow-delete/--no-allow-delete",
+            help="Allow deleting labels and removing tags the files no longer declare.",
         ),
     ] = None,
     max_deletes: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--max-deletes", min=0, help="Refuse the apply if it would delete more labels than this."),
+        typer.Option(
+            "--max-deletes", min=0, help="Refuse the apply if it would delete more labels and tags than this."
+        ),
     ] = None,
+    allow_mass_delete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-delete",
+            help="Allow, for this run, a plan deleting more than `deletes.max_share` of the managed labels.",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Apply a plan in bundles. Rows edited since the plan are skipped, never overwritten."""
     with exit_codes():
-        apply_cmd.apply(plan_file, config, dry_run, bundle_size, allow_delete, max_deletes, yes)
+        apply_cmd.apply(plan_file, config, dry_run, bundle_size, allow_delete, max_deletes, yes, allow_mass_delete)
 
 
 @app.command()

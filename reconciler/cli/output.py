@@ -7,6 +7,8 @@ import sys
 import time
 from typing import TextIO
 
+from reconciler.render import escape
+
 
 def is_terminal(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
@@ -22,14 +24,15 @@ def plural(count: int, word: str) -> str:
 
 def inert(text: str) -> str:
     """`text` safe to print on a terminal or in a CI log: control characters (escape sequences, line
-    breaks that could forge a line) shown as escapes instead of acted on."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    breaks that could forge a line), bidi overrides and invisible characters shown as escapes instead
+    of acted on, CI runner commands broken. The renderers' own (`reconciler.render.escape`)."""
+    return escape.inert(text)
 
 
 def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A notice on stderr, on one line: whatever a caller put in it (a path, a title, a remote's error)
+    is shown inert, so no notice can forge a line or act on the terminal."""
+    print(inert(message), file=sys.stderr, flush=True)
 
 
 class ProgressBar:

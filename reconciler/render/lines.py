@@ -1,10 +1,17 @@
-"""The plan as signed lines, shared by the text and markdown renderers so they never disagree."""
+"""The plan as signed lines, shared by the text and markdown renderers so they never disagree.
+
+Every string a plan holds came from a label file, an ontology, a remote or a plan file: lines are
+made inert here (`escape`), once for both renderers, so none can break a line, colour a terminal or
+pass for a line labelsync writes.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
+
+from reconciler.render.escape import inert, lead
 
 MAX_FIELDS = 25
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
@@ -37,13 +44,34 @@ def summary_line(plan: dict[str, Any]) -> str:
     return f"{line} ({s['unchanged_rows']} rows unchanged, {s['unmanaged_rows']} unmanaged)"
 
 
+def deletes_line(plan: dict[str, Any], flag: str) -> str | None:
+    """`3 labels (13% of the 23 the files manage) will be deleted and 2 tags removed: apply needs --allow-delete.`;
+    None when the plan deletes nothing. `flag` is the option as the target shows it."""
+    s = plan["summary"]
+    labels, tags, managed = s["delete"], s["tag_removals"], s["managed_labels"]
+    if not labels and not tags:
+        return None
+    parts = []
+    if labels:
+        share = f" ({labels / managed:.0%} of the {managed} the files manage)" if managed else ""
+        parts.append(f"{labels} label{'s' if labels != 1 else ''}{share} will be deleted")
+    if tags:
+        parts.append(f"{tags} tag{'s' if tags != 1 else ''} {'removed' if labels else 'will be removed'}")
+    return f"{' and '.join(parts)}: apply needs {flag}."
+
+
 def row_heading(row: dict[str, Any]) -> str:
     branch = "" if row["branch"] == "main" else f" @ {row['branch']}"
     new = "" if row["label_hash"] else " (new label row)"
-    return f"{row['title']}{branch}{new}  <- {row['file']}"
+    return lead(row["title"]) + inert(f"{branch}{new}  <- {row['file']}")
 
 
 def row_lines(row: dict[str, Any]) -> Iterator[Line]:
+    for line in _row_lines(row):
+        yield line._replace(text=inert(line.text))
+
+
+def _row_lines(row: dict[str, Any]) -> Iterator[Line]:
     for change in row["changes"]:
         yield from _change_lines(change)
     for tag in row["tag_changes"]:

@@ -1,34 +1,37 @@
-"""The plan as a pull-request comment: a summary up top, one collapsible diff per label row."""
+"""The plan as a pull-request comment: a summary up top, one collapsible diff per label row.
+
+What strings hold is escaped for where it lands (`markdown_escape`): HTML text in the `<summary>`,
+a code span for the remote, escaped inline text in the notes, a fence no line can close around each
+diff. So every row and every delete the plan holds shows, and nothing a string says hides any.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from reconciler.render.lines import row_heading, row_lines, summary_line
+from reconciler.render.lines import deletes_line, row_heading, row_lines, summary_line
+from reconciler.render.markdown_escape import code_span, fence, html_text, inline_text
 
 _DIFF_SIGN = {"+": "+", "-": "-", "~": "!", " ": "#"}
 MAX_ROWS = 200
 
 
 def render_markdown(plan: dict[str, Any]) -> str:
-    s = plan["summary"]
-    out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", f"Remote: `{plan['remote']}`", ""]
-    if s["delete"]:
-        out += [f"> [!WARNING]\n> This plan deletes {s['delete']} label(s): apply needs `--allow-delete`.", ""]
+    out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", f"Remote: {code_span(plan['remote'])}", ""]
+    deletes = deletes_line(plan, "`--allow-delete`")
+    if deletes:
+        out += [f"> [!WARNING]\n> {deletes}", ""]
     for warning in plan["warnings"]:
-        out += [f"> [!NOTE]\n> {warning}", ""]
+        out += [f"> [!NOTE]\n> {inline_text(warning)}", ""]
     if not plan["summary"]["rows"]:
         out += ["No changes: the remote matches the label files.", ""]
     for row in plan["rows"][:MAX_ROWS]:
         c = row["counts"]
         counts = f"+{c['add']} ~{c['change']} -{c['delete']}, {c['tag_changes']} tags"
-        out += [f"<details><summary><code>{_escape(row_heading(row))}</code> ({counts})</summary>", "", "```diff"]
-        out += [f"{_DIFF_SIGN[line.sign]}{'  ' * line.depth}{line.text}" for line in row_lines(row)]
-        out += ["```", "</details>", ""]
+        diff = [f"{_DIFF_SIGN[line.sign]}{'  ' * line.depth}{line.text}" for line in row_lines(row)]
+        ticks = fence(diff)
+        out += [f"<details><summary><code>{html_text(row_heading(row))}</code> ({counts})</summary>", ""]
+        out += [f"{ticks}diff", *diff, ticks, "</details>", ""]
     if len(plan["rows"]) > MAX_ROWS:
         out += [f"... and {len(plan['rows']) - MAX_ROWS} more label rows: see the JSON plan.", ""]
     return "\n".join(out)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from reconciler import workflow
-from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_target
+from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_rows, check_target
 from reconciler.cli.output import ProgressBar, plural, say, use_colour
 from reconciler.cli.planfile_io import read_plan_file
 from reconciler.config import load_config
@@ -27,19 +27,24 @@ def apply(
     allow_delete: bool | None,
     max_deletes: int | None,
     yes: bool,
+    allow_mass_delete: bool = False,
 ) -> None:
     config = load_config(config_path)
     options = ApplyOptions(
         bundle_size=bundle_size or config.bundle_size,
         allow_delete=config.allow_delete if allow_delete is None else allow_delete,
         max_deletes=config.max_deletes if max_deletes is None else max_deletes,
+        max_delete_share=config.max_delete_share,
+        allow_mass_delete=allow_mass_delete,
         dry_run=dry_run,
     )
+    saved = read_plan_file(plan_file) if plan_file is not None else None  # a damaged file: before the remote
     remote = open_remote(config, say)
     try:
-        if plan_file is not None:
-            plan = read_plan_file(plan_file)
+        if saved is not None:
+            plan = saved
             check_target(plan, remote, remote.ontology().fingerprint)
+            check_rows(plan, remote)
         else:
             bar = ProgressBar("Reading label rows")
             plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)

@@ -19,7 +19,7 @@ from pathlib import Path
 import typer
 
 from reconciler import layout, parallel, yamlio
-from reconciler.cli.output import plural
+from reconciler.cli.output import inert, plural
 from reconciler.config import Config, load_config
 from reconciler.desired.loading import discover, display_path
 from reconciler.errors import LabelsyncError
@@ -71,7 +71,7 @@ def _files(config: Config, paths: list[Path]) -> list[Path]:
         elif path.is_file():
             found.setdefault(path.resolve(), path)
         else:
-            raise FormatError(f"{path}: no such file or directory")
+            raise FormatError(f"{inert(str(path))}: no such file or directory")
     return list(found.values())
 
 
@@ -87,16 +87,17 @@ def _format_files(files: list[tuple[Path, str]]) -> list[_Outcome]:
 
 def _format_file(file: tuple[Path, str]) -> _Outcome:
     path, name = file
+    name = inert(name)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return _Outcome(path, name, problem=f"{name}: not UTF-8 text")
     except OSError as exc:
-        return _Outcome(path, name, problem=f"{name}: cannot be read ({exc.strerror})")
+        return _Outcome(path, name, problem=f"{name}: cannot be read ({inert(str(exc.strerror))})")
     try:
         formatted = layout.format_label_text(text)
     except yamlio.YamlSyntaxError as exc:
-        return _Outcome(path, name, problem=f"{name}:{exc.line or 1}: invalid YAML: {exc}")
+        return _Outcome(path, name, problem=f"{name}:{exc.line or 1}: invalid YAML: {inert(str(exc))}")
     return _Outcome(path, name) if formatted == text else _Outcome(path, name, text, formatted)
 
 
@@ -111,12 +112,17 @@ def _report(outcome: _Outcome, write: bool, diff: bool) -> None:
 
 
 def _unified_diff(outcome: _Outcome) -> Iterable[str]:
-    return difflib.unified_diff(
+    """The diff, one printed line per diff line: what the file holds shown inert (a CR, an escape
+    sequence, a line separator is shown, not acted on), its tabs kept."""
+    lines = difflib.unified_diff(
         outcome.text.splitlines(keepends=True),
         (outcome.formatted or "").splitlines(keepends=True),
         fromfile=f"a/{outcome.name}",
         tofile=f"b/{outcome.name}",
     )
+    for line in lines:
+        body = line[:-1] if line.endswith("\n") else line
+        yield "\t".join(inert(part) for part in body.split("\t")) + "\n"
 
 
 def _summary(outcomes: list[_Outcome], write: bool) -> str:

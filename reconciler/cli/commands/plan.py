@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,9 +11,11 @@ import typer
 from reconciler import workflow
 from reconciler.cli.errors import EXIT_CHANGES
 from reconciler.cli.output import ProgressBar, say, use_colour
+from reconciler.cli.planfile_io import check_plan_path, write_plan_file
 from reconciler.config import load_config
 from reconciler.planfile import plan_to_dict
 from reconciler.remotes.open import open_remote
+from reconciler.render.json_plan import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
 
@@ -27,26 +28,33 @@ class Format(str, Enum):
 
 def render(data: dict[str, object], fmt: Format) -> str:
     if fmt is Format.json:
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return render_json(data)
     if fmt is Format.markdown:
         return render_markdown(data)
     return render_text(data, colour=use_colour(sys.stdout))
 
 
 def plan(
-    config_path: Path | None, fmt: Format, out: Path | None, detailed_exitcode: bool, bundle_size: int | None
+    config_path: Path | None,
+    fmt: Format,
+    out: Path | None,
+    detailed_exitcode: bool,
+    bundle_size: int | None,
+    base: str = "HEAD",
 ) -> None:
     config = load_config(config_path)
+    if out is not None:
+        check_plan_path(out)
     remote = open_remote(config, say)
     bar = ProgressBar("Reading label rows")
     try:
-        result = workflow.plan(config, remote, progress=bar.update, bundle_size=bundle_size)
+        result = workflow.plan(config, remote, progress=bar.update, bundle_size=bundle_size, base=base)
     finally:
         bar.close()
         remote.close()
     data = plan_to_dict(result)
     if out is not None:
-        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_plan_file(out, data)
         say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
     sys.stdout.write(render(data, fmt))
     if detailed_exitcode and result.summary.has_changes:

@@ -60,11 +60,14 @@ def pull(
         if fresh:  # after the pull, so a pull that fails can be run again with the same options
             path = config_path(config)
             create_file(path, config_text(config, f"`labelsync pull` from {remote.description}"))
-            say(f"Wrote {display_path(path, Path.cwd())}: `labelsync plan` now reads {remote.description}.")
+            say(
+                f"Wrote {inert(display_path(path, Path.cwd()))}: `labelsync plan` now reads "
+                f"{inert(remote.description)}."
+            )
     finally:
         remote.close()
     if report.ontology in (Written.NEW, Written.UPDATED):
-        say(f"Wrote the project's ontology to {config.ontology}.")
+        say(f"Wrote the project's ontology to {inert(str(config.ontology))}.")
     for warning in report.warnings:
         say(f"warning: {inert(warning)}")
     for skipped in report.skipped:

@@ -1,4 +1,9 @@
-"""`labelsync show PLAN_FILE`: render a saved plan, e.g. as markdown for a pull request."""
+"""`labelsync show PLAN_FILE`: render a saved plan, e.g. as markdown for a pull-request comment.
+
+Offline, from the file alone: it refuses a damaged plan or one changed after it was made (its digest), and
+what it displays is derived from the labels apply writes (`planfile.plan_from_dict`), named from the
+ontology the plan carries, never from display strings stored in the file.
+"""
 
 from __future__ import annotations
 

@@ -102,6 +102,7 @@ class EncordProject:
                 results[key] = RowResult(key, WriteStatus.STALE, f"{self._title(key)} was edited after the plan")
             else:
                 ready.append(write)
+        ready = self._untag_deleted_labels(ready, current, results)
         if not ready:
             return
         try:
@@ -110,6 +111,26 @@ class EncordProject:
             self._recover(ready, exc, results)
             return
         results.update(self._finish([(write, current[write.row.key]) for write in ready]))
+
+    def _untag_deleted_labels(
+        self, ready: list[RowWrite], current: dict[RowKey, LabelRow], results: dict[RowKey, RowResult]
+    ) -> list[RowWrite]:
+        """Take the tags off labels these writes delete, while the labels still exist (a collection item
+        names an annotation: once it is gone, its item cannot be removed). `current` is updated to match.
+        A row whose tags could not be taken off is not written."""
+        untagged = {w.row.key: _without_tags_of_deleted(current[w.row.key], w.row) for w in ready}
+        changed = [key for key, row in untagged.items() if row != current[key]]
+        if not changed:
+            return ready
+        failures = self._tags.update([(current[key], untagged[key], self._units[key.data_hash]) for key in changed])
+        for key in changed:
+            if failures.get(key):
+                problems = "; ".join(failures[key])
+                message = f"{self._title(key)} was not written: the tags of labels it deletes stay: {problems}"
+                results[key] = RowResult(key, WriteStatus.FAILED, message)
+            else:
+                current[key] = untagged[key]
+        return [w for w in ready if w.row.key not in results]
 
     def _recover(self, ready: list[RowWrite], error: RemoteError, results: dict[RowKey, RowResult]) -> None:
         """After a failed save: which rows landed anyway, and what to do with the others."""
@@ -204,6 +225,12 @@ class EncordProject:
         with translated(f"reading {live.data_title}"):
             stored = live.to_encord_dict()
         return self._tags.with_tags(decode_row(stored, self._ontology, key.branch), self._units[key.data_hash])
+
+
+def _without_tags_of_deleted(before: LabelRow, after: LabelRow) -> LabelRow:
+    kept = {label.hash for label in after.labels}
+    label_tags = {label.hash: label.tags for label in before.labels if label.hash in kept}
+    return with_tags(before, before.tags, before.frame_tags, label_tags)
 
 
 def _rows(count: int) -> str:
