@@ -86,6 +86,8 @@ def no_real_home_or_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in ("FORCE_COLOR", "NO_COLOR"):  # a CI runner's colour settings would change every output
+        monkeypatch.delenv(name, raising=False)
     _HomeWatch.touched = []
     _HomeWatch.active = True
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,9 +54,6 @@ def test_core_never_imports_a_remote_or_the_cli(module: str) -> None:
         banned = {
             name for name in _imports(path) if any(name == s or name.startswith(s + ".") for s in SHELL_ONLY)
         }
-        # The one exception: bitmask PNGs are encoded with the SDK's RLE, imported lazily.
-        if path.name == "geometry.py" and path.parent.name == "desired":
-            banned -= {"encord.common.bitmask_operations"}
         assert not banned, f"{path.relative_to(PACKAGE.parent)} imports {sorted(banned)}"
 
 
@@ -72,3 +70,24 @@ def test_mypy_strict_is_clean() -> None:
         cwd=PACKAGE.parent,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_commands_on_the_local_project_never_import_the_encord_sdk(tmp_path: Path) -> None:
+    """The SDK costs more than a second to import: only the Encord remote may load it."""
+    root = PACKAGE.parent
+    shutil.copytree(root / "labels", tmp_path / "labels")
+    shutil.copy(root / "labelsync.yaml", tmp_path / "labelsync.yaml")
+    probe = (
+        "import sys\n"
+        "from reconciler.cli.main import app\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m == 'encord' or m.startswith('encord.')))\n"
+    )
+    for command in (["validate"], ["plan"], ["apply", "--yes"], ["plan", "--detailed-exitcode"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.strip().splitlines()[-1] == "[]", (command, done.stdout[-500:], done.stderr[-500:])

@@ -427,3 +427,23 @@ def test_empty_row_dict_needs_the_images_of_an_image_group() -> None:
         empty_row_dict(GROUP, "main", None)
     units = base_for(GROUP)["data_units"]
     assert [u["data_sequence"] for u in units.values()] == ["0", "1", "2"]
+
+
+def test_labelsyncs_rle_strings_are_the_sdks() -> None:
+    """`reconciler.rle` writes and measures RLE strings as the SDK does, on masks of every kind of run."""
+    import random
+
+    from encord.common.bitmask_operations import _string_to_rle
+
+    from reconciler.rle import mask_to_rle_string, rle_string_length
+
+    rng = random.Random(7)
+    masks = [b"", b"\x00", b"\x01", b"\x01" * 5000, b"\x00" * 70000 + b"\x01"]
+    for _ in range(200):
+        size = rng.choice([1, 7, 64, 1000, 40000])
+        density = rng.random()
+        masks.append(bytes(1 if rng.random() < density else 0 for _ in range(size)))
+    for mask in masks:
+        rle = mask_to_rle_string(mask)
+        assert rle == serialise_bitmask(mask)
+        assert rle_string_length(rle) == sum(_string_to_rle(rle)) == len(mask)

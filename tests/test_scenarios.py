@@ -793,3 +793,31 @@ def test_a_second_yaml_document_in_a_label_file_is_an_error(workspace: Workspace
         in result.stderr
     )
     assert workspace.dump() == before
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [("plan", "--detailed-exitcod"), ("apply", "--yes", "--allow-deletes"), ("plann",)])
+def test_a_usage_error_exits_1_never_2_which_means_changes(workspace: Workspace, args: tuple[str, ...]) -> None:
+    before = workspace.dump()
+    result = workspace.run(*args)
+    assert result.exit_code == 1, result.output  # a drift job with a typo must fail, not report drift forever
+    assert "Error:" in result.output
+    assert workspace.dump() == before
+
+
+def test_dash_h_is_help_for_every_command(workspace: Workspace) -> None:
+    for command in ([], ["plan"], ["apply"], ["validate"], ["pull"], ["show"], ["fmt"], ["local"], ["local", "init"]):
+        result = workspace.run(*command, "-h")
+        assert result.exit_code == 0, (command, result.output)
+        assert result.stdout.startswith(f"Usage: labelsync {' '.join(command)}".rstrip()), result.stdout[:80]
+
+
+def test_force_color_colours_a_ci_log_and_no_color_wins(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "\x1b[" not in workspace.run("plan").stdout  # not a terminal: plain
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = workspace.run("plan").stdout
+    assert "\x1b[32m+ object cherry-1" in coloured.replace("  ", "")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in workspace.run("plan").stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,9 +16,20 @@ from reconciler.cli.commands import plan as plan_cmd
 from reconciler.cli.commands import show as show_cmd
 from reconciler.cli.commands import validate as validate_cmd
 from reconciler.cli.commands.plan import Format
-from reconciler.cli.errors import exit_codes
+from reconciler.cli.errors import EXIT_ERROR, exit_codes
 from reconciler.config import MAX_BUNDLE_SIZE
 
+
+def _usage_errors_exit_1() -> None:
+    """A typo is an error (exit 1): click's usage errors exit 2, which means "changes present" here. Typer
+    vendors click (typer._click) in newer versions and depends on it in older ones."""
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module).UsageError.exit_code = EXIT_ERROR
+
+
+_usage_errors_exit_1()
+_HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     name="labelsync",
     help="Labels and tags as code: plan and apply YAML label files to Encord label rows.",
@@ -24,8 +37,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=_HELP,
 )
-local_app = typer.Typer(help="The embedded local project (a SQLite file in Encord's label-row format).")
+local_app = typer.Typer(
+    help="The embedded local project (a SQLite file in Encord's label-row format).", context_settings=_HELP
+)
 app.add_typer(local_app, name="local")
 
 ConfigOption = Annotated[

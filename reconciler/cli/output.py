@@ -15,7 +15,13 @@ def is_terminal(stream: TextIO) -> bool:
 
 
 def use_colour(stream: TextIO) -> bool:
-    return is_terminal(stream) and "NO_COLOR" not in os.environ
+    """Colour on a terminal; `NO_COLOR` (set and not empty) turns it off, `FORCE_COLOR` (set, not empty and
+    not 0) turns it on anywhere, e.g. in a CI log that shows colour (https://no-color.org, force-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return is_terminal(stream)
 
 
 def plural(count: int, word: str) -> str:

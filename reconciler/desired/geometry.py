@@ -18,6 +18,7 @@ from reconciler.desired.png import PngError, read_mask
 from reconciler.diagnostics import FieldPath, shown
 from reconciler.model import DataUnit, FrameRange, Geometry, Shape, canonical_html, canonical_ranges
 from reconciler.ontology import ObjectClass
+from reconciler.rle import mask_to_rle_string, rle_string_length
 
 Report = Callable[[FieldPath, str], None]
 
@@ -425,7 +426,7 @@ class GeometryParser:
             if all(frame_size) and (width, height) != frame_size:
                 self.report((*path, "png"), f"mask is {width}x{height} pixels but {where} is {_size(frame_size)}")
                 return None
-            rle = _serialise_bitmask(mask)
+            rle = mask_to_rle_string(mask)
         else:
             rle = value["rle"]
             if not isinstance(rle, str) or not _RLE.fullmatch(rle):
@@ -438,7 +439,7 @@ class GeometryParser:
                     " `png:` instead",
                 )
                 return None
-            if self.data and _rle_length(rle) != width * height:
+            if self.data and rle_string_length(rle) != width * height:
                 self.report((*path, "rle"), f"the RLE does not cover {where}'s {_size(frame_size)} pixels")
                 return None
         return {"top": 0, "left": 0, "width": width, "height": height, "rle": rle}
@@ -517,16 +518,3 @@ def _pair(item: list[Any]) -> tuple[int, int] | None:
 def _size(size: tuple[int, int]) -> str:
     return f"{size[0]}x{size[1]}"
 
-
-def _serialise_bitmask(mask: bytes) -> str:
-    from encord.common.bitmask_operations import serialise_bitmask
-
-    return str(serialise_bitmask(mask))
-
-
-def _rle_length(rle: str) -> int:
-    """The pixels an RLE covers; -1 for one with a negative run (not an Encord RLE)."""
-    from encord.common.bitmask_operations import _string_to_rle
-
-    runs = _string_to_rle(rle)
-    return -1 if any(run < 0 for run in runs) else int(sum(runs))

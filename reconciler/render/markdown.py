@@ -27,7 +27,8 @@ def render_markdown(plan: dict[str, Any]) -> str:
         out += ["No changes: the remote matches the label files.", ""]
     for row in plan["rows"][:MAX_ROWS]:
         c = row["counts"]
-        counts = f"+{c['add']} ~{c['change']} -{c['delete']}, {c['tag_changes']} tags"
+        tags = f"{c['tag_changes']} tag{'s' if c['tag_changes'] != 1 else ''}"
+        counts = f"+{c['add']} ~{c['change']} -{c['delete']}, {tags}"
         diff = [f"{_DIFF_SIGN[line.sign]}{'  ' * line.depth}{line.text}" for line in row_lines(row)]
         ticks = fence(diff)
         out += [f"<details><summary><code>{html_text(row_heading(row))}</code> ({counts})</summary>", ""]
