@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reconciler.canonical import row_fingerprint
+from reconciler.config import DEFAULT_MAX_DELETE_SHARE
 from reconciler.errors import DeletesRefused, PlanFileError
 from reconciler.model import RowKey
 from reconciler.plan import Plan, RowPlan
@@ -28,7 +29,7 @@ class ApplyOptions:
     bundle_size: int = 100
     allow_delete: bool = False
     max_deletes: int | None = None
-    max_delete_share: float = 0.5
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
     allow_mass_delete: bool = False
     dry_run: bool = False
 
