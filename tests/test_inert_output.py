@@ -86,6 +86,8 @@ INVISIBLE = (
     "\u200b\u200c\u200d\u2060\ufeff\u3164\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
 )
 
+UNLIMITED = 10**9
+"""A markdown budget no plan here reaches: these tests look at escaping, tests/test_markdown_budget.py at size."""
 DELETES = re.compile(r"> \d+ (labels?|tags?) ")
 """The plan's own line saying what it deletes (labelsync's words, with a code span for the option)."""
 
@@ -318,7 +320,7 @@ def assert_markdown_structure(out: str, plan: Plan) -> None:
 
 def test_a_hostile_plan_as_markdown_keeps_every_row_inside_its_diff_block() -> None:
     plan = hostile_plan()
-    out = render_markdown(plan_to_dict(plan))
+    out = render_markdown(plan_to_dict(plan), budget=UNLIMITED)
     assert_nothing_raw(out)
     assert_shown(out.replace("\\\\", "\\"))
     assert_markdown_structure(out, plan)
@@ -337,7 +339,7 @@ def test_a_hostile_plan_as_markdown_parsed_shows_every_row_and_every_delete_and_
     markdown_it = pytest.importorskip("markdown_it")
     parser = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
     plan = hostile_plan()
-    out = render_markdown(plan_to_dict(plan))
+    out = render_markdown(plan_to_dict(plan), budget=UNLIMITED)
     tokens = parser.parse(out)
     kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
     assert not kinds & {

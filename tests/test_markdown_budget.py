@@ -1,0 +1,36 @@
+"""The plan as a pull-request comment fits GitHub's size limit at any plan size."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from labelsync_workspace import Workspace
+
+from reconciler.render.markdown import BUDGET, COMMENT_LIMIT, render_markdown
+
+
+def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_left_out(workspace: Workspace) -> None:
+    result = workspace.run("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    example = json.loads(result.stdout)
+    rows = []
+    while sum(len(r["changes"]) for r in rows) < 50_000:
+        for row in example["rows"]:
+            grown = copy.deepcopy(row)
+            grown["title"] = f"{len(rows):05d}-{row['title']}"
+            rows.append(grown)
+    plan = {**example, "rows": rows}
+    plan["summary"] = {**example["summary"], "rows": len(rows)}
+
+    markdown = render_markdown(plan)
+    assert len(markdown) <= BUDGET < COMMENT_LIMIT
+    lines = markdown.split("\n")
+    assert lines[0] == "### labelsync plan" and lines[2].startswith("**")  # the summary comes first
+    shown = sum(line == "</details>" for line in lines)
+    assert 0 < shown < len(rows)
+    assert sum(line.startswith("<details><summary>") for line in lines) == shown  # no row is cut in half
+    assert f"... and {len(rows) - shown} more label rows not shown: this comment would pass GitHub's" in markdown
+
+    small = render_markdown(example)  # a plan that fits is shown whole
+    assert "not shown" not in small and small.count("</details>") == len(example["rows"])
