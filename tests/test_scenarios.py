@@ -821,3 +821,13 @@ def test_force_color_colours_a_ci_log_and_no_color_wins(workspace: Workspace, mo
     assert "\x1b[32m+ object cherry-1" in coloured.replace("  ", "")
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in workspace.run("plan").stdout
+
+
+def test_the_pre_commit_hooks_run_labelsync_commands_that_pass_on_the_example(workspace: Workspace) -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in hooks} == {"labelsync-validate", "labelsync-fmt"}
+    for hook in hooks:
+        program, *args = hook["entry"].split()
+        assert program == "labelsync" and hook["language"] == "python"
+        result = workspace.run(*args)
+        assert result.exit_code == 0, (hook["id"], result.output)
