@@ -10,6 +10,7 @@ not valid YAML.
 from __future__ import annotations
 
 import math
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -651,3 +652,12 @@ def test_a_file_that_is_not_utf8_is_reported(local_workspace: Workspace) -> None
     assert result.exit_code == 1
     assert "labels/images/cherry_007.jpg.yaml: not UTF-8 text" in result.stderr
     assert "0 files reformatted, 8 left unchanged, 1 with errors." in result.stdout
+
+
+def test_fmt_and_pull_refuse_a_fifo_as_validate_does_instead_of_waiting_for_ever(workspace: Workspace) -> None:
+    os.mkfifo(workspace.path("labels/images/pipe.yaml"))
+    checked = workspace.run_subprocess("fmt", "--check")  # in a subprocess: a regression hangs, then fails
+    assert checked.exit_code == 1, checked.output
+    assert "labels/images/pipe.yaml: not read: it is a FIFO (named pipe), not a regular file" in checked.output
+    pulled = workspace.run_subprocess("pull")
+    assert "labels/images/pipe.yaml (Refused: it is a FIFO (named pipe), not a regular file)" in pulled.output

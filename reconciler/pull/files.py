@@ -17,6 +17,7 @@ from typing import Any
 
 from reconciler import yamlio
 from reconciler.canonical import row_fingerprint
+from reconciler.desired.bounded import ReadLimits, Refused, read_inside
 from reconciler.desired.label_file import parse_label_file, read_ref
 from reconciler.desired.loading import ParseContext, discover, display_path
 from reconciler.errors import LabelsyncError
@@ -48,8 +49,8 @@ def index_label_files(labels_dir: Path, root: Path, context: ParseContext) -> tu
     for path in discover(labels_dir):
         name = display_path(path, root)
         try:
-            doc = yamlio.load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
+            doc = yamlio.load(_read(path))
+        except (OSError, UnicodeDecodeError, Refused) as exc:
             unreadable.append(f"{name} ({exc.__class__.__name__}: {exc})")
             continue
         except yamlio.YamlSyntaxError as exc:
@@ -100,9 +101,9 @@ class ExistingFile:
 def read_existing(path: Path, root: Path, context: ParseContext, unit: DataUnit | None) -> ExistingFile:
     name = display_path(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         doc = yamlio.load(text)
-    except (OSError, UnicodeDecodeError, yamlio.YamlSyntaxError):
+    except (OSError, UnicodeDecodeError, Refused, yamlio.YamlSyntaxError):
         return ExistingFile(path)
     first = text.split("\n", 1)[0].rstrip()
     header = first if first.startswith(SCHEMA_COMMENT) else None
@@ -200,3 +201,9 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def _read(path: Path) -> str:
+    """A label file's text, bounded as the loader reads it: a regular file (never a FIFO or a device) under the
+    size limit. It may point outside the repository: pull replaces such a link, never writes through it."""
+    return read_inside(path, None, ReadLimits().label_file_bytes, "limits.label_file_bytes").decode("utf-8")

@@ -21,6 +21,7 @@ import typer
 from reconciler import layout, parallel, yamlio
 from reconciler.cli.output import inert, plural
 from reconciler.config import Config, load_config
+from reconciler.desired.bounded import ReadLimits, Refused, read_inside
 from reconciler.desired.loading import discover, display_path
 from reconciler.errors import LabelsyncError
 
@@ -89,11 +90,13 @@ def _format_file(file: tuple[Path, str]) -> _Outcome:
     path, name = file
     name = inert(name)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_inside(path, None, ReadLimits().label_file_bytes, "limits.label_file_bytes").decode("utf-8")
     except UnicodeDecodeError:
         return _Outcome(path, name, problem=f"{name}: not UTF-8 text")
-    except OSError as exc:
-        return _Outcome(path, name, problem=f"{name}: cannot be read ({inert(str(exc.strerror))})")
+    except FileNotFoundError:
+        return _Outcome(path, name, problem=f"{name}: not read: the file is gone")
+    except Refused as exc:
+        return _Outcome(path, name, problem=f"{name}: not read: {inert(str(exc))}")
     try:
         formatted = layout.format_label_text(text)
     except yamlio.YamlSyntaxError as exc:
