@@ -114,6 +114,9 @@ class _Patch:
         self.title = title
         self.emptied: set[int] = set()
         """Frames this patch took entries from: dropped if nothing is left on them."""
+        units = (out.get("data_units") or {}).values()
+        self.html = any(isinstance(unit, dict) and unit.get("data_type") == "text/html" for unit in units)
+        """The row's file is an HTML document: its text ranges are xpaths."""
 
     def apply(self, touched: list[str], want: dict[str, Label]) -> None:
         old_frames = self._take_frame_entries(set(touched))
@@ -233,8 +236,8 @@ class _Patch:
         if len(obj.frames) != 1 or obj.frames[0][0] != 0:
             raise fail("an object of ranges of the file stands on frame 0 only")
         geometry = obj.frames[0][1]
-        if is_html_value(geometry.value) != self._html():
-            form = "xpath ranges of an HTML document" if self._html() else "character ranges"
+        if is_html_value(geometry.value) != self.html:
+            form = "xpath ranges of an HTML document" if self.html else "character ranges"
             raise fail(f"this row's file takes {form}")
         if old is not None and old.get("featureHash") == cls.hash and _same_range(cls, old, geometry):
             return old
@@ -253,10 +256,6 @@ class _Patch:
         if old is not None:
             self.stamp.edited(entry)
         return entry
-
-    def _html(self) -> bool:
-        units = (self.out.get("data_units") or {}).values()
-        return any(isinstance(unit, dict) and unit.get("data_type") == "text/html" for unit in units)
 
     def _frame_object(
         self,
