@@ -297,8 +297,9 @@ class _Patch:
     ) -> list[dict[str, Any]]:
         """The answer entries for `answers`, in the old entries' order: an answer that did not change keeps its
         old entries as they were, a changed one keeps its old entry's other keys, a new one comes last;
-        entries labelsync does not manage stay."""
+        entries labelsync does not manage stay (`_own`)."""
         managed = {a.hash for a in walk_attributes(scope) if a.dynamic is dynamic}
+        old = self._own(scope, old)
         decoder = AnswerDecoder(self.ontology, scope, fail)
         wanted = dict(answers)
         by_feature: dict[str, list[dict[str, Any]]] = {}
@@ -322,6 +323,16 @@ class _Patch:
                 result.append(answer_entry(self.ontology, feature, value, fail, base=None))
         return result
 
+    def _own(self, scope: tuple[Attribute, ...], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`entries` but answers to attributes the ontology gives another class (the label's class changed):
+        they are not the label's any more, and Encord refuses them. Entries the ontology does not know stay."""
+        in_scope = {a.hash for a in walk_attributes(scope)}
+        return [
+            e
+            for e in entries
+            if str(e.get("featureHash")) in in_scope or self.ontology.node(str(e.get("featureHash"))) is None
+        ]
+
     def _dynamic(
         self,
         scope: tuple[Attribute, ...],
@@ -330,7 +341,7 @@ class _Patch:
         fail: Fail,
     ) -> list[dict[str, Any]]:
         managed = {a.hash for a in walk_attributes(scope) if a.dynamic}
-        kept = [e for e in old if str(e.get("featureHash")) not in managed]
+        kept = [e for e in self._own(scope, old) if str(e.get("featureHash")) not in managed]
         firsts: dict[str, dict[str, Any]] = {}
         for entry in old:
             firsts.setdefault(str(entry.get("featureHash")), entry)
