@@ -46,9 +46,9 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # -- roles: how each part of a label file is laid out -------------------------------------------
 
 GEOMETRY_KEYS = GEOMETRY_FIELDS
-TOP_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
-OBJECT_KEYS = ("id", "class", "hash", *GEOMETRY_KEYS, "frames", "attributes", "dynamic", "tags")
-CLASSIFICATION_KEYS = ("id", "question", "hash", "answer", "frames", "tags")
+TOP_KEYS = ("data", "data_hash", "branch", "prune", "protect", "tags", "frame_tags", "objects", "classifications")
+OBJECT_KEYS = ("id", "was", "class", "hash", "protect", *GEOMETRY_KEYS, "frames", "attributes", "dynamic", "tags")
+CLASSIFICATION_KEYS = ("id", "was", "question", "hash", "protect", "answer", "frames", "tags")
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,24 @@ showed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from reconciler.desired.frames import format_ranges
-from reconciler.display import flatten
+from reconciler.display import flatten, geometry_changes, path_order
 from reconciler.model import FrameTag, Label, ObjectLabel
 from reconciler.ontology import Ontology
 from reconciler.plan import Action, FieldChange, LabelChange, TagChange
 
-_LEAF_ORDER = {"x": 0, "y": 1, "w": 2, "h": 3, "theta": 4}
 
-
-def label_change(before: Label | None, after: Label | None, name: str, ontology: Ontology) -> LabelChange:
-    """The change that turns `before` into `after` (None: absent), the label being `name` in its file."""
+def label_change(
+    before: Label | None,
+    after: Label | None,
+    name: str,
+    ontology: Ontology,
+    *,
+    line: int | None = None,
+    renamed_from: str | None = None,
+) -> LabelChange:
+    """The change that turns `before` into `after` (None: absent), the label being `name` in its file, asked for
+    at `line` of it (provenance), renamed there from the id `renamed_from`."""
     label = after or before
     if label is None:
         raise ValueError("a change needs a label before or after it")
@@ -37,23 +42,38 @@ def label_change(before: Label | None, after: Label | None, name: str, ontology:
         after=after,
         fields=field_changes(before, after, ontology),
         tags=tag_changes(before.tags if before else (), after.tags if after else (), "label", name),
+        line=line,
+        renamed_from=renamed_from,
     )
 
 
 def field_changes(before: Label | None, after: Label | None, ontology: Ontology) -> tuple[FieldChange, ...]:
-    old = flatten(before, ontology) if before else {}
-    new = flatten(after, ontology) if after else {}
-    return tuple(
+    """What a reviewer reads of a change. A create or delete: every field of the label. An update: its class
+    first when it changes (`class: Cherry -> Person`), then its geometry compared as shapes (moved points,
+    a range change; reconciler/display.py `geometry_changes`), then attributes and answers."""
+    if before is None or after is None:
+        old = flatten(before, ontology) if before else {}
+        new = flatten(after, ontology) if after else {}
+        return tuple(
+            FieldChange(path, old.get(path), new.get(path))
+            for path in sorted(old.keys() | new.keys(), key=path_order)
+            if old.get(path) != new.get(path)
+        )
+    changes: list[FieldChange] = []
+    if before.feature != after.feature:
+        changes.append(
+            FieldChange("class", ontology.display_name(before.feature), ontology.display_name(after.feature))
+        )
+    shapes = isinstance(before, ObjectLabel) and isinstance(after, ObjectLabel)
+    if isinstance(before, ObjectLabel) and isinstance(after, ObjectLabel):
+        changes += (FieldChange(path, was, now) for path, was, now in geometry_changes(before, after))
+    old, new = flatten(before, ontology, geometry=not shapes), flatten(after, ontology, geometry=not shapes)
+    changes += (
         FieldChange(path, old.get(path), new.get(path))
-        for path in sorted(old.keys() | new.keys(), key=_path_order)
+        for path in sorted(old.keys() | new.keys(), key=path_order)
         if old.get(path) != new.get(path)
     )
-
-
-def _path_order(path: str) -> tuple[Any, ...]:
-    """Geometry before attributes; box fields as people write them: x, y, w, h."""
-    parent, _, leaf = path.rpartition(".")
-    return (path.startswith(("attributes", "dynamic")), parent, _LEAF_ORDER.get(leaf, 9), leaf)
+    return tuple(changes)
 
 
 def tag_changes(before: tuple[str, ...], after: tuple[str, ...], scope: str, target: str) -> tuple[TagChange, ...]:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from reconciler.desired.label_file import LabelFile
 from reconciler.desired.loading import DesiredState
-from reconciler.diff import diff_row
+from reconciler.diff import BaseReader, diff_row, needs_base, protected_warnings
 from reconciler.model import LabelRow
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan, RowPlan
@@ -31,7 +31,9 @@ def make_plan(
     bundle_size: int,
     warnings: tuple[str, ...] = (),
     progress: Progress | None = None,
+    base: BaseReader | None = None,
 ) -> Plan:
+    """`base` reads the last committed version of the files whose rows need it (`diff.needs_base`)."""
     units = listing.by_hash()
     unchanged = len(desired.unchanged)
     managed_labels = sum(u.labels for u in desired.unchanged)
@@ -47,6 +49,8 @@ def make_plan(
         bundle = to_fetch[start : start + bundle_size]
         existing = [f.row.key for f in bundle if f.row.key in listing.rows]
         fetched = remote.fetch(existing) if existing else {}
+        wanted = [f for f in bundle if needs_base(f, fetched.get(f.row.key, LabelRow(f.row.key)))]
+        bases = base(wanted) if base and wanted else {}
         for label_file in bundle:
             key = label_file.row.key
             current = fetched.get(key, LabelRow(key))
@@ -58,6 +62,7 @@ def make_plan(
                 ontology,
                 title=units[key.data_hash].title if key.data_hash in units else str(key),
                 label_hash=listed.label_hash if listed else None,
+                base=bases.get(label_file.path),
             )
             if row_plan is None:
                 unchanged += 1
@@ -76,6 +81,6 @@ def make_plan(
         unchanged_rows=unchanged,
         unmanaged_rows=unmanaged,
         managed_labels=managed_labels,
-        warnings=warnings,
+        warnings=(*warnings, *protected_warnings(rows)),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

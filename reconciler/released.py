@@ -8,30 +8,28 @@ the working tree does not. Outside a git repository, or without git, there is no
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler import yamlio
 from reconciler.desired.label_file import DataRef, read_ref
 from reconciler.errors import ConfigError
+from reconciler.git import git
 
 MAX_RELEASED = 1000
 """Deleted files read for their rows; more are counted, not read."""
-GIT_TIMEOUT = 20.0
-"""Seconds a git command may take."""
 
 
 def deleted_label_files(root: Path, labels_dir: Path, base: str = "HEAD") -> list[tuple[str, str]]:
     """(path in the repository, its text at `base`) of each label file `base` holds and the tree does not."""
     if base.startswith("-"):
         raise ConfigError(f"--base {base!r}: expected a git revision (a branch, tag or commit), not an option")
-    names = _git(root, "diff", "--name-only", "--no-renames", "--diff-filter=D", base, "--", str(labels_dir))
+    names = git(root, "diff", "--name-only", "--no-renames", "--diff-filter=D", base, "--", str(labels_dir))
     if names is None:
         return []
     files = []
     for name in [n for n in names.splitlines() if n.endswith((".yaml", ".yml"))][:MAX_RELEASED]:
-        text = _git(root, "show", f"{base}:{name}")
+        text = git(root, "show", f"{base}:{name}")
         files.append((name, text if text is not None else ""))
     return files
 
@@ -61,13 +59,3 @@ def released_warnings(
             " which stay on the remote as they are); to delete them, empty the file instead of removing it"
         )
     return warnings
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,14 +39,38 @@ from reconciler.model import (
 from reconciler.ontology import Attribute, ClassificationClass, ObjectClass, Ontology, suggest
 
 _PINNED_HASH = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
+PINNED_HASH = _PINNED_HASH
+"""What a pinned `hash:` may be."""
 _BRANCH = re.compile(r"[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]{0,253}[^\x00-\x20\x7f-\x9f])?")
 """A branch name: 1 to 255 characters, no control characters, no space at either end."""
 MAX_FRAME_ENTRIES = 5_000_000
 """Frames with geometry one file may give over all its objects. Each is a frame of the row held in memory
 (5,000,000 take about a gigabyte and half a minute to check); a label row Encord serves has far fewer."""
-TOP_LEVEL_KEYS = ("data", "data_hash", "branch", "prune", "tags", "frame_tags", "objects", "classifications")
-OBJECT_KEYS = ("id", "class", "hash", "attributes", "dynamic", "tags", "frames", *GEOMETRY_FIELDS)
-CLASSIFICATION_KEYS = ("id", "question", "answer", "frames", "tags", "hash")
+TOP_LEVEL_KEYS = (
+    "data",
+    "data_hash",
+    "branch",
+    "prune",
+    "protect",
+    "tags",
+    "frame_tags",
+    "objects",
+    "classifications",
+)
+OBJECT_KEYS = (
+    "id",
+    "was",
+    "class",
+    "hash",
+    "protect",
+    "attributes",
+    "dynamic",
+    "tags",
+    "frames",
+    *GEOMETRY_FIELDS,
+)
+CLASSIFICATION_KEYS = ("id", "was", "question", "answer", "frames", "tags", "hash", "protect")
+LABEL_LISTS = ("objects", "classifications")
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,30 @@ class LabelFile:
     row: LabelRow
     ids: dict[str, str] = field(default_factory=dict, compare=False)
     """Label hash -> the id the file gave it, for display."""
+    renamed: dict[str, str] = field(default_factory=dict, compare=False)
+    """Label hash -> the old id its `was:` gives (the hash derives from it): the label is renamed, not replaced."""
+    protect: bool = False
+    """`protect: true` at the top of the file: no label of its row is deleted."""
+    protected: frozenset[str] = field(default_factory=frozenset, compare=False)
+    """Hashes of the labels the file marks `protect: true`."""
+    paths: dict[str, FieldPath] = field(default_factory=dict, compare=False, repr=False)
+    """Label hash -> where the file declares it (`("objects", 2)`): what `lines` are found from."""
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Label hash -> the line declaring it (its `id:`), found by the loader for files it plans (not for
+    unchanged ones): the provenance each change carries."""
+    tags_line: int | None = field(default=None, compare=False, repr=False)
+    """The line of the file's `tags:` (or `frame_tags:`), where it has one and its lines were found."""
+
+
+@dataclass(frozen=True)
+class BaseVersion:
+    """What the last committed version of a label file (git, at the plan's `--base`) said of its labels: the
+    ids of its hashes (a deleted label is named by them), their lines, and which were protected."""
+
+    ids: Mapping[str, str] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
+    protected: frozenset[str] = frozenset()
+    file_protected: bool = False
 
 
 def read_ref(doc: Any, default_branch: str) -> DataRef | None:
@@ -119,6 +168,10 @@ class _FileParser:
         self.geometry = GeometryParser(self.report, base_dir, data)
         self.ids: dict[str, str] = {}
         self.seen_ids: dict[str, FieldPath] = {}
+        self.renamed: dict[str, str] = {}
+        self.seen_was: dict[str, FieldPath] = {}
+        self.protected: set[str] = set()
+        self.paths: dict[str, FieldPath] = {}
         self.frame_entries = 0
         self.classes: dict[str, ObjectClass] = {}
         for cls in ontology.objects:
@@ -142,6 +195,9 @@ class _FileParser:
         prune = doc.get("prune", default_prune)
         if not isinstance(prune, bool):
             self.report(("prune",), "expected true or false")
+        protect = doc.get("protect", False)
+        if not isinstance(protect, bool):
+            self.report(("protect",), f"expected true or false, got {shown(protect)}")
         self.data_hash = self.data.hash if self.data else (ref.hash or ref.title or "")
         self.branch = ref.branch
         objects = [
@@ -165,7 +221,18 @@ class _FileParser:
             frame_tags=frame_tags,
         )
         self._duplicate_hashes(row)
-        return LabelFile(self.path, ref, bool(prune), row, self.ids)
+        self._was_names_another_label()
+        return LabelFile(
+            self.path,
+            ref,
+            bool(prune),
+            row,
+            self.ids,
+            renamed=self.renamed,
+            protect=protect is True,
+            protected=frozenset(self.protected),
+            paths=self.paths,
+        )
 
     def _why_no_ref(self, doc: dict[str, Any], default_branch: str) -> None:
         if (doc.get("data") is None) == (doc.get("data_hash") is None):
@@ -210,6 +277,10 @@ class _FileParser:
             self.report((*path, "id"), f'duplicate id "{label_id}" (first used at {first[0]}[{first[1]}])')
             return None
         self.seen_ids[label_id] = path
+        old_id = self._was(item, label_id, path)
+        protect = item.get("protect", False)
+        if not isinstance(protect, bool):
+            self.report((*path, "protect"), f"expected true or false, got {shown(protect)}")
         pinned = item.get("hash")
         if pinned is not None:
             if not (isinstance(pinned, str) and _PINNED_HASH.fullmatch(pinned)):
@@ -219,9 +290,49 @@ class _FileParser:
                 return None
             hash_ = pinned
         else:
-            hash_ = label_hash(self.data_hash, self.branch, label_id)
+            hash_ = label_hash(self.data_hash, self.branch, old_id or label_id)
         self.ids[hash_] = label_id
+        self.paths[hash_] = path
+        if old_id is not None:
+            self.renamed[hash_] = old_id
+        if protect is True:
+            self.protected.add(hash_)
         return hash_
+
+    def _was(self, item: dict[str, Any], label_id: str, path: FieldPath) -> str | None:
+        """The old id `was:` gives (its hash is kept), checked; None without one (or when it is a finding)."""
+        if "was" not in item:
+            return None
+        old = item["was"]
+        if not isinstance(old, (str, int)) or isinstance(old, bool) or str(old) == "":
+            self.report((*path, "was"), f"expected the label's old id (text), got {shown(old)}")
+            return None
+        old = str(old)
+        if "hash" in item:
+            self.report(
+                (*path, "was"),
+                "give either `was:` (the hash derives from the old id) or a pinned `hash:`, not both",
+            )
+            return None
+        if old == label_id:
+            self.report((*path, "was"), f"`was: {brief(old)}` is the label's own id: remove `was:`")
+            return None
+        if old in self.seen_was:
+            first = self.seen_was[old]
+            self.report((*path, "was"), f'two labels were "{brief(old)}" (also {first[0]}[{first[1]}])')
+            return None
+        self.seen_was[old] = path
+        return old
+
+    def _was_names_another_label(self) -> None:
+        for old, path in self.seen_was.items():
+            other = self.seen_ids.get(old)
+            if other is not None:
+                self.report(
+                    (*path, "was"),
+                    f'"{brief(old)}" is the id of another label ({other[0]}[{other[1]}]): a `was:` names an id'
+                    " no label of the file has any more",
+                )
 
     def _frame(self, key: Any, path: FieldPath) -> FrameRange | None:
         frame_range = parse_frame_key(key)

@@ -6,7 +6,9 @@ The hot path of a no-change plan lives here, so it is hash-first:
    one the remote lists is `unchanged`: it is not parsed at all;
 3. the other files are parsed, on every core when there are many, and a parsed row whose
    fingerprint equals the listed one is `unchanged` too; only the rest are returned in full.
-Line numbers are looked up only for files that have findings.
+Line numbers are looked up only for files that have findings, and for the files returned in full (the
+provenance of each change: `provenance.with_lines`). A file with `was:` renames is returned in full even when
+its row matches, so the plan shows its renames.
 
 Label files and the masks they name are read through `bounded.read_inside`: regular files inside the
 repository, within `limits:` (see bounded.py and png.py); anything else is a finding, never a hang.
@@ -14,6 +16,7 @@ repository, within `limits:` (see bounded.py and png.py); anything else is a fin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -24,6 +27,7 @@ from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
 from reconciler.desired.bounded import ReadLimits, Refused, read_inside
 from reconciler.desired.cache import CacheEntry, DesiredCache, content_digest, context_key, digest
+from reconciler.desired.declared import with_lines
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
 from reconciler.desired.png import MaskRules, reading_masks
 from reconciler.diagnostics import Finding
@@ -31,6 +35,8 @@ from reconciler.model import DataUnit, RowKey
 from reconciler.ontology import Ontology, suggest
 
 NOT_LABEL_FILES = ("manifest.yaml", "manifest.yml")
+_WAS = re.compile(r"\bwas[ \t]*:")
+"""Text that may be a `was:` key: such a file is parsed, never set aside from the cache (a cheap over-estimate)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,7 @@ def load_desired(
     for source in sources:
         hit = _cached(cache, source, context)
         key = RowKey(hit.row_data_hash, hit.branch) if hit else None
-        if hit and key and (listed is None or listed.get(key) == hit.fingerprint):
+        if hit and key and (listed is None or (listed.get(key) == hit.fingerprint and not _may_rename(source))):
             ref = DataRef(hit.title, hit.data_hash, hit.branch)
             unchanged.append(Unchanged(source.name, key, ref, hit.labels))
         else:
@@ -220,6 +226,10 @@ def load_desired(
     findings.extend(_same_row_twice(files, unchanged))
     cache.save()
     return DesiredState(tuple(files), tuple(unchanged), tuple(_with_lines(findings, sources)))
+
+
+def _may_rename(source: Source) -> bool:
+    return "was" in source.text and _WAS.search(source.text) is not None
 
 
 def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> CacheEntry | None:
@@ -298,14 +308,14 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
         masks=tuple((_beside(path, source.path.parent), sha) for path, sha in masks),
         labels=len(label_file.row.labels),
     )
-    if listed is None or listed.get(label_file.row.key) == fingerprint:
+    if listed is None or (listed.get(label_file.row.key) == fingerprint and not label_file.renamed):
         return _Result(
             source,
             [],
             unchanged=Unchanged(source.name, label_file.row.key, label_file.ref, len(label_file.row.labels)),
             entry=entry,
         )
-    return _Result(source, [], file=label_file, entry=entry)
+    return _Result(source, [], file=with_lines(label_file, source.text, doc), entry=entry)
 
 
 _WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None] | None = None

@@ -56,6 +56,12 @@ class Naming:
     """Write `prune:` with this value (kept from the existing file); None writes none."""
     masks: Mapping[str, str] = field(default_factory=dict)
     """Label hash -> a PNG file (beside the label file) to give an image's bitmask as, instead of its RLE."""
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    """Label hash -> the old id the existing file's `was:` gives it (kept: the hash derives from it)."""
+    protect: bool = False
+    """Write `protect: true` at the top (kept from the existing file)."""
+    protected: frozenset[str] = frozenset()
+    """Hashes of the labels the existing file marks `protect: true` (kept)."""
 
 
 def row_document(row: LabelRow, ontology: Ontology, unit: DataUnit, naming: Naming = Naming()) -> dict[str, Any]:
@@ -65,12 +71,14 @@ def row_document(row: LabelRow, ontology: Ontology, unit: DataUnit, naming: Nami
         doc["branch"] = row.key.branch
     if naming.prune is not None:
         doc["prune"] = naming.prune
+    if naming.protect:
+        doc["protect"] = True
     if row.tags:
         doc["tags"] = list(row.tags)
     if row.frame_tags:
         doc["frame_tags"] = {t.name: _frame_list(t.ranges) for t in row.frame_tags}
     ids = assign_ids(row, ontology, naming.ids)
-    pinned = _Pins(row, ids)
+    pinned = _Pins(row, ids, naming.renamed, naming.protected)
     objects = [
         _object(o, ontology, unit, ids[o.hash], pinned, naming.masks) for o in sorted(row.objects, key=_by_hash)
     ]
@@ -190,10 +198,23 @@ def _candidate_ids(row: LabelRow, ontology: Ontology, per_stem: Counter[str]) ->
 class _Pins:
     row: LabelRow
     ids: Mapping[str, str]
+    renamed: Mapping[str, str]
+    protected: frozenset[str]
 
-    def needed(self, hash_: str) -> bool:
-        """A label's hash is pinned unless its id derives it (as in a hand-written file)."""
-        return label_hash(self.row.key.data_hash, self.row.key.branch, self.ids[hash_]) != hash_
+    def identity(self, hash_: str) -> dict[str, Any]:
+        """`id:`, and `was:` or `hash:` where the id alone does not derive the label's hash (a renamed label keeps
+        its `was:`; any other is pinned), as a hand-written file gives them."""
+        entry: dict[str, Any] = {"id": self.ids[hash_]}
+        key = self.row.key
+        old = self.renamed.get(hash_)
+        if old is not None and label_hash(key.data_hash, key.branch, old) == hash_:
+            entry["was"] = old
+        elif label_hash(key.data_hash, key.branch, self.ids[hash_]) != hash_:
+            entry["hash"] = hash_
+        return entry
+
+    def protection(self, hash_: str) -> dict[str, Any]:
+        return {"protect": True} if hash_ in self.protected else {}
 
 
 def _by_hash(label: ObjectLabel | ClassificationLabel) -> str:
@@ -285,9 +306,7 @@ def _object(
         raise Unrepresentable(
             f"object {obj.hash}: featureHash {obj.feature} is not an object class of the ontology"
         )
-    entry: dict[str, Any] = {"id": label_id, "class": node.name}
-    if pins.needed(obj.hash):
-        entry["hash"] = obj.hash
+    entry: dict[str, Any] = {**pins.identity(obj.hash), "class": node.name}
     if unit.frames <= 1 and len(obj.frames) == 1 and obj.frames[0][0] == 0:
         geometry = obj.frames[0][1]
         if geometry.shape.key == "bitmask" and obj.hash in masks:
@@ -311,7 +330,7 @@ def _object(
         entry["dynamic"] = dynamic
     if obj.tags:
         entry["tags"] = list(obj.tags)
-    return entry
+    return {**entry, **pins.protection(obj.hash)}
 
 
 def _runs(frames: tuple[tuple[int, Any], ...]) -> list[tuple[FrameRange, Any]]:
@@ -365,9 +384,7 @@ def _classification(
     if not isinstance(node, ClassificationClass):
         raise Unrepresentable(f"classification {label.hash}: featureHash {label.feature} is not a classification")
     what = f"classification {label_id} ({node.name})"
-    entry: dict[str, Any] = {"id": label_id, "question": node.name}
-    if pins.needed(label.hash):
-        entry["hash"] = label.hash
+    entry: dict[str, Any] = {**pins.identity(label.hash), "question": node.name}
     answers = dict(label.answers)
     if node.attribute.hash not in answers:
         raise Unrepresentable(f"{what} has no answer: a label file needs one")
@@ -378,7 +395,7 @@ def _classification(
         entry["frames"] = _frame_list(label.ranges)
     if label.tags:
         entry["tags"] = list(label.tags)
-    return entry
+    return {**entry, **pins.protection(label.hash)}
 
 
 # -- answers -----------------------------------------------------------------------------------------

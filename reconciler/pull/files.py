@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from reconciler import yamlio
+from reconciler.atomic import new_file_mode, write_atomically
 from reconciler.canonical import row_fingerprint
 from reconciler.desired.bounded import ReadLimits, Refused, read_inside
 from reconciler.desired.label_file import parse_label_file, read_ref
@@ -83,7 +83,8 @@ def index_label_files(labels_dir: Path, root: Path, context: ParseContext) -> tu
 
 @dataclass(frozen=True)
 class ExistingFile:
-    """What a row's current file says beyond the row: the ids it gives labels, `prune:`, PNG masks."""
+    """What a row's current file says beyond the row: the ids it gives labels (and their `was:`), `prune:`,
+    `protect:`, PNG masks."""
 
     path: Path
     ids: dict[str, str] = field(default_factory=dict)
@@ -96,6 +97,10 @@ class ExistingFile:
     """The file's `# yaml-language-server: $schema=...` first line, if it has one."""
     by_hash: bool = False
     """The file names its data unit by `data_hash:`."""
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Label hash -> the old id its `was:` gives."""
+    protect: bool = False
+    protected: frozenset[str] = frozenset()
 
 
 def read_existing(path: Path, root: Path, context: ParseContext, unit: DataUnit | None) -> ExistingFile:
@@ -127,6 +132,9 @@ def read_existing(path: Path, root: Path, context: ParseContext, unit: DataUnit 
         masks=_masks(doc, {v: k for k, v in parsed.ids.items()}),
         header=header,
         by_hash=parsed.ref.hash is not None,
+        renamed=dict(parsed.renamed),
+        protect=parsed.protect,
+        protected=parsed.protected,
     )
 
 
@@ -163,26 +171,16 @@ def write_file(path: Path, text: str, boundary: Path) -> Written:
     target = parent / path.name
     data = text.encode("utf-8")
     existed = os.path.lexists(target)
-    mode = 0o666 & ~_umask()
+    mode = new_file_mode()
     if existed and not target.is_symlink():
         with contextlib.suppress(OSError):
             if target.is_file() and target.read_bytes() == data:
                 return Written.UNCHANGED
             mode = target.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=".labelsync-pull-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), mode)
-            out.write(data)
-        os.replace(tmp, target)
+        write_atomically(target, data, mode)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise PullError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return Written.UPDATED if existed else Written.NEW
 
 
@@ -195,12 +193,6 @@ def create_file(path: Path, text: str) -> None:
         raise PullError(f"{path} exists already: it was left as it is") from None
     except OSError as exc:
         raise PullError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def _read(path: Path) -> str:

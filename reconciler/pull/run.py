@@ -218,6 +218,9 @@ class _Writer:
             ids=file.ids if file else {},
             prune=file.prune if file and file.prune is not None and file.prune != self.config.prune else None,
             masks=file.masks if file else {},
+            renamed=file.renamed if file else {},
+            protect=file.protect if file else False,
+            protected=file.protected if file else frozenset(),
         )
         try:
             header = file.header if file else None
