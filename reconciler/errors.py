@@ -42,6 +42,12 @@ class DeletesRefused(LabelsyncError):
     exit_code = 3
 
 
+class NotReviewed(LabelsyncError):
+    """A saved plan is not the reviewed one for the files at hand (another commit, changed files)."""
+
+    exit_code = 3
+
+
 class StaleRows(LabelsyncError):
     """Some rows changed on the remote after the plan; they were skipped, the rest applied."""
 

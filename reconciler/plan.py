@@ -14,9 +14,10 @@ from enum import Enum
 from typing import Any
 
 from reconciler.model import FrameTag, Label, LabelRow, ObjectLabel, RowKey
+from reconciler.provenance import PlanSource
 
-FORMAT_VERSION = "1.1"
-"""1.1 added `digest` and `ontology_editor`; plans without them are refused."""
+FORMAT_VERSION = "1.2"
+"""1.1 added `digest` and `ontology_editor` (plans without them are refused); 1.2 added `source`."""
 
 
 class Action(str, Enum):
@@ -56,6 +57,11 @@ class LabelChange:
     after: Label | None
     fields: tuple[FieldChange, ...] = ()
     tags: tuple[TagChange, ...] = ()
+    line: int | None = None
+    """Provenance: the line of the row's file that asks for the change (the label's `id:`); for a delete, the
+    line that declared it in the file's last committed version; None where it is not known."""
+    renamed_from: str | None = None
+    """The label's old id when the file renames it (`was:`) in the change: its hash stays."""
 
     @property
     def content_changed(self) -> bool:
@@ -81,10 +87,19 @@ class RowPlan:
     """Remote labels the file does not declare, kept because the file says `prune: false`."""
     carried: int = 0
     """Remote labels labelsync cannot declare (shapes or classes it does not model): kept as they are."""
+    renames: tuple[tuple[str, str], ...] = ()
+    """(old id, new id) of the labels the file renames (`was:`) and changes in no other way: their hashes
+    stay, nothing is written. A label renamed and changed says so in its change (`renamed_from`)."""
+    protected: tuple[str, ...] = ()
+    """Remote labels the file no longer declares, not deleted because they are protected (`protect: true` in
+    the file or in its last committed version), by name."""
+    tags_line: int | None = None
+    """Provenance of the data tag changes: the line of the file's `tags:` (or `frame_tags:`)."""
 
     @property
     def has_changes(self) -> bool:
-        """False for a row in the plan only to note the remote labels it keeps (`prune: false`)."""
+        """False for a row in the plan only to note the remote labels it keeps (`prune: false`, protected) or
+        the labels it renames."""
         return bool(self.changes or self.tag_changes)
 
     def count(self, action: Action) -> int:
@@ -154,6 +169,8 @@ class Plan:
     ontology_editor: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The project's ontology (Encord's editor structure) whose fingerprint is `ontology`: saved plans
     carry it, so `show` names classes, attributes and options without the project."""
+    source: PlanSource | None = None
+    """The commit and label files it was made from; None in a plan older than format 1.2."""
 
     @property
     def summary(self) -> Summary:

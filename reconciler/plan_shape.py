@@ -21,9 +21,12 @@ Check = Callable[[Any, FieldPath], None]
 DAMAGED = "this plan file is damaged"
 FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 DIGEST = re.compile(r"[0-9a-f]{64}")
+COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 FRAME_NUMBER = re.compile(r"0|[1-9][0-9]*")
 FRAMES_TEXT = re.compile(r"([0-9]+(-[0-9]+)?(, [0-9]+(-[0-9]+)?)*)?")
 VERSION = re.compile(r"([0-9]+)\.([0-9]+)")
+FIRST_WITH_SOURCE = 2
+"""The minor version from which a plan carries `source`."""
 
 
 def damaged(what: str, path: FieldPath = ()) -> PlanFileError:
@@ -76,6 +79,16 @@ def number(value: Any, path: FieldPath) -> None:
 def count(value: Any, path: FieldPath) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         _expected(path, "a whole number, 0 or more", value)
+
+
+def boolean(value: Any, path: FieldPath) -> None:
+    if not isinstance(value, bool):
+        _expected(path, "true or false", value)
+
+
+def line_number(value: Any, path: FieldPath) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        _expected(path, "a line number (1 or more)", value)
 
 
 def enum(*values: str) -> Check:
@@ -286,7 +299,8 @@ _change_keys = obj(
         "tags": array(tag_change),
         "before": null_or(label),
         "after": null_or(label),
-    }
+    },
+    {"line": null_or(line_number), "renamed_from": null_or(text(min_length=1))},
 )
 _SIDES = {"create": (False, True), "update": (True, True), "delete": (True, False)}
 
@@ -301,8 +315,10 @@ def change(value: Any, path: FieldPath) -> None:
 
 
 _counts = obj(
-    {"add": count, "change": count, "delete": count, "tag_changes": count, "kept": count}, {"carried": count}
+    {"add": count, "change": count, "delete": count, "tag_changes": count, "kept": count},
+    {"carried": count, "protected": count},
 )
+_rename = obj({"from": text(min_length=1), "to": text(min_length=1)}, closed=True)
 row = obj(
     {
         "data_hash": text(min_length=1),
@@ -317,7 +333,12 @@ row = obj(
         "tag_changes": array(tag_change),
         "tags": null_or(array(tag_name, unique=True)),
         "frame_tags": null_or(mapping(ranges)),
-    }
+    },
+    {
+        "renames": array(_rename),
+        "protected": array(text(min_length=1)),
+        "tags_line": null_or(line_number),
+    },
 )
 _summary = obj(
     dict.fromkeys(
@@ -335,6 +356,15 @@ _summary = obj(
         count,
     )
 )
+_source = obj(
+    {
+        "commit": null_or(text(pattern=COMMIT, what="a git commit (40 or 64 hex digits)")),
+        "dirty": boolean,
+        "files": count,
+        "files_digest": text(pattern=DIGEST, what="a digest (64 hex digits)"),
+        "paths": array(text(min_length=1)),
+    }
+)
 plan = obj(
     {
         "format_version": text(),
@@ -346,10 +376,17 @@ plan = obj(
         "summary": _summary,
         "warnings": array(text()),
         "rows": array(row),
-    }
+    },
+    {"source": _source},
 )
 
 
 def check_plan_shape(data: Any) -> None:
     """Raise `PlanFileError` ("this plan file is damaged: <where>: <what>") unless `data` has a plan's shape."""
     plan(data, ())
+    version = VERSION.fullmatch(data["format_version"])
+    if "source" not in data and (version is None or int(version[2]) >= FIRST_WITH_SOURCE):
+        _fail(
+            (),
+            f"format_version {data['format_version'][:20]} has no source (the commit and files it was made from)",
+        )

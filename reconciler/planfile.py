@@ -32,6 +32,7 @@ from reconciler.ontology import Ontology
 from reconciler.plan import FORMAT_VERSION, Action, LabelChange, Plan, RowPlan, TagChange
 from reconciler.plan_changes import label_change
 from reconciler.plan_shape import VERSION, check_plan_shape, damaged
+from reconciler.provenance import PlanSource
 
 CHANGED = "this plan file was changed after it was made: make a new plan"
 _MAJOR = int(FORMAT_VERSION.split(".")[0])
@@ -67,6 +68,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "rows": [_row_to_dict(r) for r in plan.rows],
         "ontology_editor": plan.ontology_editor,
     }
+    if plan.source is not None:
+        data["source"] = _source_to_dict(plan.source)
     data["digest"] = plan_digest(data)
     return data
 
@@ -97,6 +100,27 @@ def plan_from_dict(data: Any) -> Plan:
         created_at=data["created_at"],
         format_version=version,
         ontology_editor=data["ontology_editor"],
+        source=_source_from_dict(data["source"]) if "source" in data else None,
+    )
+
+
+def _source_to_dict(source: PlanSource) -> dict[str, Any]:
+    return {
+        "commit": source.commit,
+        "dirty": source.dirty,
+        "files": source.files,
+        "files_digest": source.files_digest,
+        "paths": list(source.paths),
+    }
+
+
+def _source_from_dict(data: dict[str, Any]) -> PlanSource:
+    return PlanSource(
+        files_digest=data["files_digest"],
+        files=data["files"],
+        commit=data["commit"],
+        dirty=data["dirty"],
+        paths=tuple(data["paths"]),
     )
 
 
@@ -152,11 +176,14 @@ def _change_to_dict(change: LabelChange) -> dict[str, Any]:
         "tags": [_tag_to_dict(t) for t in change.tags],
         "before": label_to_dict(change.before) if change.before else None,
         "after": label_to_dict(change.after) if change.after else None,
+        "line": change.line,
+        "renamed_from": change.renamed_from,
     }
 
 
 def _change_from_dict(data: dict[str, Any], ontology: Ontology, path: FieldPath) -> LabelChange:
-    """The change rebuilt from its labels: only `name` (the id in the file) is read besides them."""
+    """The change rebuilt from its labels: only `name` (the id in the file), `line` and `renamed_from` (where the
+    file asks for it, for people) are read besides them."""
     before: Label | None = label_from_dict(data["before"]) if data["before"] is not None else None
     after: Label | None = label_from_dict(data["after"]) if data["after"] is not None else None
     for side, label in (("before", before), ("after", after)):
@@ -164,7 +191,9 @@ def _change_from_dict(data: dict[str, Any], ontology: Ontology, path: FieldPath)
             raise damaged(f"the label's hash is not the change's ({data['hash']})", (*path, side))
     if before is not None and after is not None and label_fingerprint(before) == label_fingerprint(after):
         raise damaged("an update that changes nothing", path)
-    return label_change(before, after, data["name"], ontology)
+    return label_change(
+        before, after, data["name"], ontology, line=data.get("line"), renamed_from=data.get("renamed_from")
+    )
 
 
 def _row_to_dict(row: RowPlan) -> dict[str, Any]:
@@ -183,11 +212,15 @@ def _row_to_dict(row: RowPlan) -> dict[str, Any]:
             "tag_changes": len(row.all_tag_changes),
             "kept": row.kept,
             "carried": row.carried,
+            "protected": len(row.protected),
         },
         "changes": [_change_to_dict(c) for c in row.changes],
         "tag_changes": [_tag_to_dict(t) for t in row.tag_changes],
         "tags": list(row.tags) if row.tags is not None else None,
         "frame_tags": frame_tags_to_dict(row.frame_tags) if row.frame_tags is not None else None,
+        "renames": [{"from": old, "to": new} for old, new in row.renames],
+        "protected": list(row.protected),
+        "tags_line": row.tags_line,
     }
 
 
@@ -210,6 +243,9 @@ def _row_from_dict(data: dict[str, Any], ontology: Ontology, path: FieldPath) ->
         frame_tags=frame_tags_from_dict(data["frame_tags"]) if data["frame_tags"] is not None else None,
         kept=data["counts"]["kept"],
         carried=data["counts"].get("carried", 0),
+        renames=tuple((r["from"], r["to"]) for r in data.get("renames", ())),
+        protected=tuple(data.get("protected", ())),
+        tags_line=data.get("tags_line"),
     )
     problem = _tag_claims_problem(row)
     if problem:

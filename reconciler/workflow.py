@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from reconciler import subset
 from reconciler.config import Config
 from reconciler.desired.cache import DesiredCache
 from reconciler.desired.loading import (
@@ -15,9 +18,11 @@ from reconciler.desired.loading import (
     read_sources,
 )
 from reconciler.errors import ConfigError, InvalidInput
+from reconciler.git_base import GitBase
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan
 from reconciler.planning import Progress, make_plan
+from reconciler.provenance import PlanSource, files_digest, git_commit
 from reconciler.released import deleted_label_files, released_warnings
 from reconciler.remotes.base import Listing, Remote
 from reconciler.remotes.open import load_ontology
@@ -31,20 +36,28 @@ class Loaded:
     listing: Listing | None
     ontology: Ontology
     warnings: tuple[str, ...]
+    files: tuple[tuple[str, str], ...] = ()
+    """(path as shown, content digest) of every label file read: what `PlanSource.files_digest` is over."""
 
 
-def load(config: Config, remote: Remote | None, *, cached: bool = True) -> Loaded:
+def load(
+    config: Config, remote: Remote | None, *, cached: bool = True, only: Sequence[Path] | None = None
+) -> Loaded:
     """Read and check every label file; with a remote, against its data units and fingerprints.
 
     `cached`: skip files the desired cache (`CACHE_FILE`) knows are clean, and save it. Without it every
-    file is parsed and nothing is written (`validate`)."""
+    file is parsed and nothing is written (`validate`). `only`: the label files under these files or
+    directories only (each must be under the labels directory); the first warning says so."""
     paths = discover(config.labels_dir)
     if not paths:
         raise ConfigError(
             f"no label files (*.yaml) under {config.labels_dir}: is `labels:` in labelsync.yaml right?"
         )
-    sources, unreadable = read_sources(paths, config.root, config.limits)
     warnings: list[str] = []
+    if only is not None:
+        total, paths = len(paths), subset.select(config.labels_dir, paths, only)
+        warnings.append(subset.warning(len(paths), total))
+    sources, unreadable = read_sources(paths, config.root, config.limits)
     listing: Listing | None = None
     if remote is None:
         ontology = load_ontology(config.ontology_file)
@@ -65,7 +78,8 @@ def load(config: Config, remote: Remote | None, *, cached: bool = True) -> Loade
     cache = DesiredCache(config.path(CACHE_FILE)) if cached else None
     desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable)
     warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
-    return Loaded(desired, listing, ontology, tuple(warnings))
+    files = tuple((source.name, source.digest) for source in sources)
+    return Loaded(desired, listing, ontology, tuple(warnings), files)
 
 
 def plan(
@@ -74,22 +88,40 @@ def plan(
     progress: Progress | None = None,
     bundle_size: int | None = None,
     base: str = "HEAD",
+    *,
+    only: Sequence[Path] | None = None,
 ) -> Plan:
     """The plan for the config's label files; `base` is the git revision deleted label files are found
-    against (their rows leave management, and the plan warns of each)."""
-    loaded = load(config, remote)
+    against (their rows leave management, and the plan warns of each). `only`: of the label files under
+    these paths only (`subset`): no other row is read, and none is counted as unmanaged or released."""
+    loaded = load(config, remote, only=only)
     if loaded.desired.errors:
         raise InvalidInput(list(loaded.desired.errors))
     assert loaded.listing is not None
     declared = [f.ref for f in loaded.desired.files] + [u.ref for u in loaded.desired.unchanged]
-    deleted = deleted_label_files(config.root, config.labels_dir, base)
+    deleted = deleted_label_files(config.root, config.labels_dir, base) if only is None else []
     released = released_warnings(deleted, declared, config.branch)
-    return make_plan(
+    listing = loaded.listing
+    if only is not None:
+        listing = subset.managed_only(listing, {key.data_hash for key in loaded.desired.keys})
+    made = make_plan(
         loaded.desired,
         remote,
-        loaded.listing,
+        listing,
         loaded.ontology,
         bundle_size=bundle_size or config.bundle_size,
         warnings=(*loaded.warnings, *released),
         progress=progress,
+        base=GitBase(config.root, base, config.limits.label_file_bytes, config.branch),
     )
+    source = plan_source(config, loaded.files)
+    if only is not None:
+        source = replace(source, paths=subset.shown(only, config.root))
+    return replace(made, source=source)
+
+
+def plan_source(config: Config, files: tuple[tuple[str, str], ...]) -> PlanSource:
+    """Where a plan of these label files comes from: their digest and the git commit they are at."""
+    watched = (config.labels_dir, *([config.source] if config.source else []))
+    commit, dirty = git_commit(config.root, *watched)
+    return PlanSource(files_digest(files), len(files), commit, dirty)

@@ -26,6 +26,7 @@ from reconciler.cli.output import inert
 from reconciler.model import RowKey
 from reconciler.plan import Action, FieldChange, LabelChange, Plan, RowPlan, TagChange
 from reconciler.planfile import plan_to_dict
+from reconciler.render.escape import lead
 from reconciler.render.json_plan import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
@@ -170,9 +171,13 @@ def assert_nothing_raw(out: str) -> None:
     assert not raw, f"raw characters in the output: {raw}"
 
 
+OWN_HEADINGS = ("### labelsync plan", "#### Deletes", "#### Changes by label row")
+"""The only lines of a markdown plan that start with `##`: its own headings."""
+
+
 def assert_no_ci_command(lines: list[str]) -> None:
     for line in lines:
-        assert line == "### labelsync plan" or not line.lstrip().startswith(("::", "##")), line[:120]
+        assert line in OWN_HEADINGS or not line.lstrip().startswith(("::", "##")), line[:120]
         assert not re.search(r"##(vso|teamcity)?\[", line, re.IGNORECASE), line[:120]
 
 
@@ -301,9 +306,10 @@ def assert_markdown_structure(out: str, plan: Plan) -> None:
     inside = [line for inside, line in markdown_lines(out) if inside]
     assert_no_ci_command(outside + inside)
     for line in outside:
-        assert line == "" or line.startswith(
-            ("### labelsync plan", "**", "Remote: `", "> ", "<details><summary><code>", "```", "</details>")
-        ), line[:120]
+        assert line == "" or line in OWN_HEADINGS or line.startswith(
+            ("### labelsync plan", "**", "Against `", "Made from ", "Every label this plan deletes", "> ",
+             "<details><summary><code>", "```", "</details>")
+        ), line[:120]  # fmt: skip
         if line.startswith("> ") and not line.startswith(("> [!NOTE]", "> [!WARNING]")) and not DELETES.match(line):
             assert_escaped(line.removeprefix("> "))
     assert sum(line == "</details>" for line in outside) == len(plan.rows)
@@ -312,6 +318,9 @@ def assert_markdown_structure(out: str, plan: Plan) -> None:
     for line in summaries:
         inner = line.removeprefix("<details><summary><code>").split("</code> (")[0]
         assert "<" not in inner and ">" not in inner, inner[:120]
+    deleting = [r for r in plan.rows if r.count(Action.DELETE)]
+    listed, inside = inside[: len(deleting)], inside[len(deleting) :]  # the deletes block comes first
+    assert all(line.startswith(f"- {lead(r.title)}: ") for line, r in zip(listed, deleting, strict=True))
     assert len(inside) == len(plan.rows) * len(ROW_LINES)
     assert [
         (line[0], line[1 : 1 + 2 * d]) for line, (d, _) in zip(inside, ROW_LINES * len(plan.rows), strict=True)
@@ -347,9 +356,17 @@ def test_a_hostile_plan_as_markdown_parsed_shows_every_row_and_every_delete_and_
         "bullet_list_open", "ordered_list_open",
     }  # fmt: skip
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings == ["labelsync plan"]
+    assert headings == ["labelsync plan", "Deletes", "Changes by label row"]
 
-    fences = [t for t in tokens if t.type == "fence"]
+    listed, *fences = [t for t in tokens if t.type == "fence"]
+    deleting = [r for r in plan.rows if r.count(Action.DELETE)]
+    items = listed.content.removesuffix("\n").split("\n")
+    assert listed.info == "diff" and len(items) == len(deleting)  # every delete, one line per row
+    for item, row in zip(items, deleting, strict=True):
+        assert item.startswith(f"- {lead(row.title)}: ")
+        for change in row.changes:
+            if change.action is Action.DELETE:
+                assert inert(change.name) in item
     assert len(fences) == len(plan.rows)
     for block in fences:
         assert block.info == "diff"
@@ -389,7 +406,7 @@ def test_an_ordinary_plan_renders_as_before() -> None:
     plan = hostile_plan(("cherry-1",))
     plan = Plan("local:.labelsync/project.db", "o", rows=plan.rows, warnings=("labels/x.yaml: a warning",))
     markdown = render_markdown(plan_to_dict(plan)).split("\n")
-    assert "Remote: `local:.labelsync/project.db`" in markdown
+    assert "Against `local:.labelsync/project.db`." in markdown
     assert "> labels/x.yaml: a warning" in markdown
     summary = (
         "<details><summary><code>cherry-1 (new label row)  &lt;- labels/cherry-1.yaml</code> (+1 ~1 -1, 4 tags)"
@@ -456,7 +473,8 @@ def assert_hostile_text(out: str) -> None:
         "cherry_001.jpg  <- labels/images/cherry_001.jpg.yaml",
         "persimmon_004.jpg  <- labels/images/persimmon_004.jpg.yaml",
     ]
-    assert "  + object cherry-9\\n```\\n<!--\\n::error::forged\\x1b]8;;https://evil.example\\x07 (Cherry)" in lines
+    added = "  + object cherry-9\\n```\\n<!--\\n::error::forged\\x1b]8;;https://evil.example\\x07 (Cherry)  <- line "
+    assert any(line.startswith(added) and line.removeprefix(added).isdigit() for line in lines)
     assert "  + tag tag\\n\\x23#[error]heading\\u202e" in lines
     notes = '    ~ attributes.Notes: "stem still attached" -> "note\\r\\nPlan: 0 to add, 0 to change, 0 to delete\\u001b[2J"'
     assert notes in lines
@@ -480,8 +498,8 @@ def assert_hostile_markdown(out: str) -> None:
     assert "**1 to add, 1 to change, 5 to delete across 3 label rows, 1 tag change" in out
     markdown_it = pytest.importorskip("markdown_it")
     tokens = markdown_it.MarkdownIt("commonmark").parse(out)
-    fences = [t.content for t in tokens if t.type == "fence"]
-    assert len(fences) == 3
+    listed, *fences = [t.content for t in tokens if t.type == "fence"]
+    assert len(fences) == 3 and len(listed.split("\n")) == 3 + 1  # the rows, and the deletes block first
     assert sum(line.startswith("-  object") for block in fences for line in block.split("\n")) == 5
     assert not any(t.type == "html_block" and "<!--" in t.content for t in tokens)
     assert sum(t.type == "html_block" and t.content == "</details>\n" for t in tokens) == 3

@@ -10,7 +10,9 @@ from labelsync_workspace import Workspace
 from reconciler.render.markdown import BUDGET, COMMENT_LIMIT, render_markdown
 
 
-def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_left_out(workspace: Workspace) -> None:
+def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_left_out(
+    workspace: Workspace,
+) -> None:
     result = workspace.run("plan", "--format", "json")
     assert result.exit_code == 0, result.output
     example = json.loads(result.stdout)
@@ -34,3 +36,35 @@ def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_lef
 
     small = render_markdown(example)  # a plan that fits is shown whole
     assert "not shown" not in small and small.count("</details>") == len(example["rows"])
+
+
+def test_every_delete_of_a_50000_change_plan_is_listed_in_its_own_section(workspace: Workspace) -> None:
+    fresh = workspace.run("plan", "--format", "json")
+    example = json.loads(fresh.stdout)
+    assert workspace.run("apply", "--yes").exit_code == 0
+    workspace.edit_label_file(
+        "labels/images/persimmon_004.jpg.yaml", lambda doc: doc["objects"].pop()
+    )  # persimmon-2 goes
+    deleting = json.loads(workspace.run("plan", "--format", "json").stdout)
+    (delete_row,) = deleting["rows"]
+    rows = []
+    for n in range(500):  # 500 rows, each deleting a label
+        grown = copy.deepcopy(delete_row)
+        grown["title"] = f"{n:05d}-{delete_row['title']}"
+        rows.append(grown)
+    while sum(len(r["changes"]) for r in rows) < 50_000:
+        for row in example["rows"]:
+            grown = copy.deepcopy(row)
+            grown["title"] = f"{len(rows):05d}-{row['title']}"
+            rows.append(grown)
+    adds = sum(c["action"] == "create" for r in rows for c in r["changes"])
+    summary = {**example["summary"], "rows": len(rows), "add": adds, "delete": 500, "managed_labels": 50_000}
+    plan = {**example, "rows": rows, "summary": summary}
+
+    markdown = render_markdown(plan)
+    assert len(markdown) < COMMENT_LIMIT
+    section = markdown[markdown.index("#### Deletes") : markdown.index("#### Changes by label row")]
+    for n in range(500):
+        assert f"- {n:05d}-persimmon_004.jpg: Persimmon " in section
+    assert "more label rows: see the JSON plan" not in section
+    assert "500 labels (1% of the 50000 the files manage) will be deleted" in markdown

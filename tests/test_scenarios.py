@@ -112,7 +112,10 @@ def test_fresh_example_plans_every_label_as_an_add(workspace: Workspace) -> None
     assert f"{EXAMPLE_PLAN} (0 rows unchanged, 2 unmanaged)." in result.stdout
     assert_lines(result, "cherry_001.jpg (new label row)  <- labels/images/cherry_001.jpg.yaml")
     assert_lines(
-        result, "+ object cherry-1 (Cherry)", "+ box = {x: 0.12, y: 0.2, w: 0.22, h: 0.3}", "+ tag outdoor"
+        result,
+        f"+ object cherry-1 (Cherry)  <- line {workspace.line_of(CHERRY, 'id: cherry-1')}",
+        "+ box = {x: 0.12, y: 0.2, w: 0.22, h: 0.3}",
+        "+ tag outdoor",
     )
 
 
@@ -174,7 +177,7 @@ def test_moved_box(applied: Workspace) -> None:
     applied.edit_label_file(CHERRY, lambda d: item(d, "cherry-1")["box"].update(x=0.3))
     assert_planned_then_applied(
         applied,
-        "~ object cherry-1 (Cherry)",
+        f"~ object cherry-1 (Cherry)  <- line {applied.line_of(CHERRY, 'id: cherry-1')}",
         "~ box.x: 0.12 -> 0.3",
         summary="0 to add, 1 to change, 0 to delete across 1 label row, 0 tag changes",
     )
@@ -219,7 +222,7 @@ def test_dynamic_attribute_ranges_changed(applied: Workspace) -> None:
     )
     assert_planned_then_applied(
         applied,
-        "~ object person-1 (Person)",
+        f"~ object person-1 (Person)  <- line {applied.line_of(VIDEO, 'id: person-1')}",
         '- dynamic.Position[3] = "Standing"',
         '- dynamic.Position[4-9] = "Walking"',
         '+ dynamic.Position[3-5] = "Standing"',
@@ -236,7 +239,7 @@ def test_classification_answer_changed(applied: Workspace) -> None:
     applied.edit_label_file(CHERRY, lambda d: item(d, "fruit-kind").update(answer="Blueberry"))
     assert_planned_then_applied(
         applied,
-        "~ classification fruit-kind (Blueberry or cherry?)",
+        f"~ classification fruit-kind (Blueberry or cherry?)  <- line {applied.line_of(CHERRY, 'id: fruit-kind')}",
         '~ answer: "Cherry" -> "Blueberry"',
         summary="0 to add, 1 to change, 0 to delete",
     )
@@ -248,7 +251,7 @@ def test_object_added(applied: Workspace) -> None:
     applied.edit_label_file(CHERRY, lambda d: d["objects"].append({**new, "attributes": {"Ripeness": "Ripe"}}))
     assert_planned_then_applied(
         applied,
-        "+ object cherry-3 (Cherry)",
+        f"+ object cherry-3 (Cherry)  <- line {applied.line_of(CHERRY, 'id: cherry-3')}",
         "+ box = {x: 0.7, y: 0.7, w: 0.1, h: 0.1}",
         summary="1 to add, 0 to change, 0 to delete",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.render.escape import inert, lead
 from reconciler.render.lines import deletes_line, row_heading, row_lines, summary_line
 from reconciler.render.markdown_escape import code_span, fence, html_text, inline_text
 
@@ -21,9 +22,10 @@ BUDGET = 60_000
 
 
 def render_markdown(plan: dict[str, Any], budget: int = BUDGET) -> str:
-    """The plan as markdown of at most `budget` characters: the summary first, then one block per row until
-    the budget is spent, then a line saying how many rows are left out and where they are."""
-    out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", f"Remote: {code_span(plan['remote'])}", ""]
+    """The plan as markdown of at most `budget` characters: the summary and where the plan comes from first,
+    then every delete, then one block per row until the budget is spent, then a line saying how many rows
+    are left out and where they are."""
+    out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", origin_line(plan), ""]
     deletes = deletes_line(plan, "`--allow-delete`")
     if deletes:
         out += [f"> [!WARNING]\n> {deletes}", ""]
@@ -32,7 +34,12 @@ def render_markdown(plan: dict[str, Any], budget: int = BUDGET) -> str:
     if not plan["summary"]["rows"]:
         out += ["No changes: the remote matches the label files.", ""]
     used = sum(len(line) + 1 for line in out)
+    listed = _deletes_section(plan["rows"], budget - used - _LEFT_OUT_SIZE)
+    out += listed
+    used += sum(len(line) + 1 for line in listed)
     rows = plan["rows"]
+    if rows:
+        out += ["#### Changes by label row", ""]
     for shown, row in enumerate(rows):
         block = _row_block(row)
         size = sum(len(line) + 1 for line in block)
@@ -42,6 +49,66 @@ def render_markdown(plan: dict[str, Any], budget: int = BUDGET) -> str:
         out += block
         used += size
     return "\n".join(out)
+
+
+def origin_line(plan: dict[str, Any]) -> str:
+    """Which files, commit and remote the plan is of, and what apply will do with it."""
+    remote = code_span(plan["remote"])
+    source = plan.get("source")
+    if not source:
+        return f"Against {remote}."
+    files = f"{source['files']} label file{'s' if source['files'] != 1 else ''}"
+    commit = source["commit"]
+    if commit is None:
+        at = "outside git"
+    else:
+        at = f"at commit {code_span(commit[:12])}" + (" with uncommitted changes" if source["dirty"] else "")
+    how = f"`labelsync apply plan.json --commit {commit[:12]}`" if commit else "`labelsync apply plan.json`"
+    return (
+        f"Made from {files} {at} against {remote}. Applied with {how}: exactly these changes, each row checked"
+        " against the row this plan saw; a row edited on the remote since is skipped and reported, never"
+        " overwritten."
+    )
+
+
+def _deletes_section(rows: list[dict[str, Any]], budget: int) -> list[str]:
+    """Every label deleted and tag removed, one line per row in a diff block (red, and no string in it can
+    format): what a reviewer must not miss. Lines past `budget` characters are counted instead."""
+    lines = [line for row in rows if (line := _row_deletes(row))]
+    if not lines:
+        return []
+    shown: list[str] = []
+    used = 200  # the heading, the sentence and the fence
+    for count, line in enumerate(lines):
+        if used + len(line) + 1 > budget:
+            shown.append(f"# ... and the deletes of {len(lines) - count} more label rows: see the JSON plan")
+            break
+        shown.append(line)
+        used += len(line) + 1
+    ticks = fence(shown)
+    intro = "Every label this plan deletes and every tag it removes, by label row:"
+    return ["#### Deletes", "", intro, "", f"{ticks}diff", *shown, ticks, ""]
+
+
+def _row_deletes(row: dict[str, Any]) -> str:
+    """`- cherry_001.jpg: Cherry cherry-2, cherry-3; tags reviewed`, inert; "" when the row deletes nothing."""
+    by_class: dict[str, list[str]] = {}
+    tags: list[str] = []
+    for change in row["changes"]:
+        if change["action"] == "delete":
+            by_class.setdefault(change["class"], []).append(change["name"])
+        tags += [f"{t['tag']} on {change['name']}" for t in change["tags"] if t["action"] == "remove"]
+    tags += [
+        t["tag"] + (f" on frames {t['frames']}" if t["frames"] else "")
+        for t in row["tag_changes"]
+        if t["action"] == "remove"
+    ]
+    if not by_class and not tags:
+        return ""
+    parts = [f"{cls} {', '.join(names)}" for cls, names in by_class.items()]
+    if tags:
+        parts.append(f"tags {', '.join(tags)}")
+    return f"- {lead(row['title'])}: {inert('; '.join(parts))}"
 
 
 _LEFT_OUT_SIZE = 300

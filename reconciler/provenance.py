@@ -1,0 +1,48 @@
+"""Where a plan came from: the git commit it was made at and a digest of the label files it read.
+
+A saved plan is reviewed in a pull request and applied after merge. Apply uses this record to refuse a plan
+that is not the reviewed one for the files at hand: made at another commit (`apply --commit`), or from label
+files that differ from the ones checked out (another change merged since). The digest is pure; asking git is
+the shell's (`git_commit`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.git import git
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    files_digest: str
+    """sha256 over each label file's path and content digest, in path order."""
+    files: int
+    """How many label files were read."""
+    commit: str | None = None
+    """`git rev-parse HEAD` when the plan was made; None outside a git repository."""
+    dirty: bool = False
+    """The label files (or the config) differed from that commit: the plan is not of a commit alone."""
+    paths: tuple[str, ...] = ()
+    """The PATH arguments a partial plan was made for; empty for a plan of every label file."""
+
+
+def files_digest(files: Iterable[tuple[str, str]]) -> str:
+    """The digest of label files given as (path as shown, content digest)."""
+    hasher = hashlib.sha256()
+    for name, digest in sorted(files):
+        hasher.update(f"{name}\0{digest}\n".encode())
+    return hasher.hexdigest()
+
+
+def git_commit(root: Path, *watched: Path) -> tuple[str | None, bool]:
+    """(HEAD's commit, whether `watched` paths differ from it); (None, False) outside git."""
+    head = git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    if head is None:
+        return None, False
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *(str(p) for p in watched))
+    return head.strip(), bool(status and status.strip())
+
