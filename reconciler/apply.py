@@ -13,6 +13,7 @@ the change (labels and tags) is the row's, so what `show` displays is what the w
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from reconciler.canonical import row_fingerprint
@@ -22,6 +23,7 @@ from reconciler.model import RowKey
 from reconciler.plan import Plan, RowPlan
 from reconciler.plan_check import base_problem, row_problems
 from reconciler.remotes.base import Remote, RowResult, RowWrite, WriteStatus
+from reconciler.stale_edit import describe_edit
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def check_deletes(plan: Plan, options: ApplyOptions) -> None:
             " (or set `prune: false` in the file to keep what it does not declare)"
         )
     if options.max_deletes is not None and labels + tags > options.max_deletes:
-        raise DeletesRefused(f"the plan {what}, more than --max-deletes {options.max_deletes}: nothing was written")
+        raise DeletesRefused(
+            f"the plan {what}, more than --max-deletes {options.max_deletes}: nothing was written"
+        )
     if summary.delete_share > options.max_delete_share and not options.allow_mass_delete:
         raise DeletesRefused(
             f"the plan deletes {labels} of the {summary.managed_labels} labels the files manage"
@@ -113,21 +117,22 @@ def apply_plan(
     check_deletes(plan, options)
     report = ApplyReport()
     rows = tuple(r for r in plan.rows if r.has_changes)
-    for start in range(0, len(rows), options.bundle_size):
-        bundle = rows[start : start + options.bundle_size]
-        writes = _bundle_writes(bundle, remote, report)
-        if options.dry_run:
-            report.would_write.extend(w.row.key for w in writes)
-        elif writes:
-            for result in remote.write(writes):
-                if result.status is WriteStatus.WRITTEN:
-                    report.written.append(result.key)
-                elif result.status is WriteStatus.STALE:
-                    report.stale.append(result)
-                else:
-                    report.failed.append(result)
-        if on_bundle:
-            on_bundle(min(start + options.bundle_size, len(rows)), len(rows), report)
+    with nullcontext() if options.dry_run or not rows else remote.writing():
+        for start in range(0, len(rows), options.bundle_size):
+            bundle = rows[start : start + options.bundle_size]
+            writes = _bundle_writes(bundle, remote, report)
+            if options.dry_run:
+                report.would_write.extend(w.row.key for w in writes)
+            elif writes:
+                for result in remote.write(writes):
+                    if result.status is WriteStatus.WRITTEN:
+                        report.written.append(result.key)
+                    elif result.status is WriteStatus.STALE:
+                        report.stale.append(result)
+                    else:
+                        report.failed.append(result)
+            if on_bundle:
+                on_bundle(min(start + options.bundle_size, len(rows)), len(rows), report)
     return report
 
 
@@ -140,8 +145,9 @@ def _bundle_writes(bundle: tuple[RowPlan, ...], remote: Remote, report: ApplyRep
         if fingerprint == row_plan.after:
             report.already.append(row_plan.key)
         elif fingerprint != row_plan.before:
+            edit = tuple(describe_edit(row_plan, row, remote.ontology()))
             report.stale.append(
-                RowResult(row_plan.key, WriteStatus.STALE, f"{row_plan.title} was edited after the plan")
+                RowResult(row_plan.key, WriteStatus.STALE, f"{row_plan.title} was edited after the plan", edit)
             )
         elif (problem := base_problem(row_plan, row)) is not None:
             report.failed.append(

@@ -255,6 +255,8 @@ class DataUnit:
     """(width, height) of each image of an image group, by frame; empty where every frame is width x height."""
     file_type: str = ""
     """The MIME type of its file (`text/html`, `audio/mpeg`, ...), "" where the remote does not say."""
+    media: str = ""
+    """A local path or an http(s) URL of the file, where the remote says; "" otherwise."""
 
     @property
     def html(self) -> bool | None:

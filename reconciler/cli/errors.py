@@ -1,8 +1,11 @@
 """The one place exceptions become messages and exit codes.
 
-0 success; 1 error; 2 changes present (plan --detailed-exitcode); 3 deletes refused;
-4 rows changed since the plan were skipped; 130 interrupted. Anything unexpected is a bug:
-its traceback goes to a crash log private to the run, not the screen.
+The exit codes (`EXIT_CODES`, shown in `labelsync --help` and the README): 0 done, or no changes; 1 an
+error, a mistyped command or option included; 2 changes present (`plan --detailed-exitcode`); 3 blocked by a
+guard (deletes not allowed, more than --max-deletes, a mass delete: nothing written); 4 rows edited after
+the plan were skipped (the rest applied); 130 interrupted. `reconciler.errors` gives each exception its
+code (`exit_code`), which agrees with these. Anything unexpected is a bug: its traceback goes to a crash
+log private to the run, not the screen.
 """
 
 from __future__ import annotations
@@ -24,9 +27,27 @@ from reconciler import __version__
 from reconciler.cli.output import inert, use_colour
 from reconciler.errors import InvalidInput, LabelsyncError
 
+EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_BLOCKED = 3
+EXIT_STALE = 4
 EXIT_INTERRUPTED = 130
+
+EXIT_CODES = (
+    (EXIT_OK, "done; with --detailed-exitcode: no changes"),
+    (EXIT_ERROR, "an error (bad input, a mistyped command or option, the remote, rows not written)"),
+    (EXIT_CHANGES, "changes present (plan --detailed-exitcode)"),
+    (EXIT_BLOCKED, "blocked by a guard: deletes not allowed, over --max-deletes, a mass delete"),
+    (EXIT_STALE, "rows edited after the plan were skipped (the rest was applied)"),
+)
+"""The documented exit codes (and 130: interrupted)."""
+
+
+def exit_code_help(codes: tuple[int, ...] | None = None) -> str:
+    """The exit codes as a help epilog paragraph click keeps as it is (`\\b`), `codes` only if given."""
+    rows = [f"  {code}  {text}" for code, text in EXIT_CODES if codes is None or code in codes]
+    return "\b\nExit codes:\n" + "\n".join(rows)
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)

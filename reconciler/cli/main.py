@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,8 +16,19 @@ from reconciler.cli.commands import local as local_cmd
 from reconciler.cli.commands import plan as plan_cmd
 from reconciler.cli.commands import show as show_cmd
 from reconciler.cli.commands import validate as validate_cmd
+from reconciler.cli.commands.apply import ApplyFormat
 from reconciler.cli.commands.plan import Format
-from reconciler.cli.errors import EXIT_ERROR, exit_codes
+from reconciler.cli.commands.validate import ValidateFormat
+from reconciler.cli.errors import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_STALE,
+    exit_code_help,
+    exit_codes,
+)
+from reconciler.cli.output import Settings, configure
 from reconciler.config import MAX_BUNDLE_SIZE
 
 
@@ -30,11 +42,33 @@ def _usage_errors_exit_1() -> None:
 
 _usage_errors_exit_1()
 _HELP = {"help_option_names": ["-h", "--help"]}
+
+
+def _examples(*lines: str) -> str:
+    """An `Examples:` paragraph click prints as it is (`\\b`: no rewrapping), in help epilogs."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _epilog(examples: str, *codes: int) -> str:
+    return f"{examples}\n\n{exit_code_help(codes or None)}"
+
+
+MAIN_EPILOG = _epilog(
+    _examples(
+        "labelsync validate                         # check the label files offline",
+        "labelsync plan                             # what apply would change",
+        "labelsync plan --out plan.json             # save it for review and apply",
+        "labelsync apply plan.json --yes            # apply exactly the reviewed plan",
+        "labelsync pull --database project.db       # adopt an existing project",
+        "labelsync --install-completion             # tab completion for your shell",
+    )
+)
 app = typer.Typer(
     name="labelsync",
     help="Labels and tags as code: plan and apply YAML label files to Encord label rows.",
+    epilog=MAIN_EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings=_HELP,
@@ -54,7 +88,26 @@ BundleOption = Annotated[
         "--bundle-size", min=1, max=MAX_BUNDLE_SIZE, help="Label rows per bundle [default: from config, 100]."
     ),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format (github: workflow annotations).")]
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        Settings.quiet = True
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", callback=_quiet, help="No progress or notices on stderr (results and errors stay)."
+    ),
+]
+
+
+class ColourMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 def _version(value: bool) -> None:
@@ -68,15 +121,46 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or notices on stderr (results and errors stay).")
+    ] = False,
+    color: Annotated[
+        ColourMode,
+        typer.Option(
+            "--color",
+            "--colour",
+            help="Colour: auto (on a terminal; NO_COLOR and FORCE_COLOR are honoured), always, never.",
+        ),
+    ] = ColourMode.auto,
 ) -> None:
     """Labels and tags as code: plan and apply YAML label files to Encord label rows."""
+    configure(colour=color.value, quiet=quiet)
 
 
-@app.command()
-def validate(config: ConfigOption = None) -> None:
+@app.command(
+    epilog=_epilog(
+        _examples(
+            "labelsync validate",
+            "labelsync validate --format github         # annotations on the pull request's files",
+            "labelsync validate --format json | jq .findings",
+        ),
+        EXIT_OK,
+        EXIT_ERROR,
+    )
+)
+def validate(
+    config: ConfigOption = None,
+    fmt: Annotated[
+        ValidateFormat,
+        typer.Option(
+            "--format", "-f", help="text; json (one document on stdout); github (workflow annotations)."
+        ),
+    ] = ValidateFormat.text,
+    quiet: QuietOption = False,
+) -> None:
     """Check every label file offline: schema, ontology names, shapes, frames, ids. Exit 1 on problems."""
     with exit_codes():
-        validate_cmd.validate(config)
+        validate_cmd.validate(config, fmt)
 
 
 @app.command("fmt")
@@ -90,6 +174,7 @@ def fmt_command(
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file is not formatted (for CI).")
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; show the changes as a diff.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Rewrite label files in the canonical layout (key order, numbers, quotes); comments are kept."""
     from reconciler.cli.commands import fmt as fmt_cmd
@@ -98,8 +183,29 @@ def fmt_command(
         fmt_cmd.fmt(config, paths or [], check, diff)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        _examples(
+            "labelsync plan",
+            "labelsync plan labels/images/cherry_001.jpg.yaml labels/videos   # some files only",
+            "labelsync plan --out plan.json --format markdown > plan.md",
+            "labelsync plan --format github             # annotations at the changed lines",
+            "labelsync plan --detailed-exitcode         # exit 2 when there are changes",
+            "labelsync plan --report report/            # an HTML report: report/index.html",
+        ),
+        EXIT_OK,
+        EXIT_ERROR,
+        EXIT_CHANGES,
+    )
+)
 def plan(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(
+            metavar="PATH",
+            help="Plan only these label files or directories (under the labels directory) [default: all].",
+        ),
+    ] = None,
     config: ConfigOption = None,
     fmt: FormatOption = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Save the plan as JSON for apply.")] = None,  # noqa: UP045
@@ -115,13 +221,32 @@ def plan(
             help="The git revision to find deleted label files against (in a pull request: its base branch).",
         ),
     ] = "HEAD",
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--report", metavar="DIR", help="Write an HTML report of every change to DIR/index.html."),
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Show what apply would add, change and delete. Never writes to the remote."""
     with exit_codes():
-        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size, base)
+        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size, base, paths or [], report)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        _examples(
+            "labelsync apply plan.json --yes            # the plan reviewed in the pull request",
+            "labelsync apply plan.json --yes --commit \"$SHA\"   # only if it was made at that commit",
+            "labelsync apply --dry-run                  # plan now, check everything, write nothing",
+            "labelsync apply plan.json --yes --allow-delete --max-deletes 20",
+            "labelsync apply plan.json --yes --format json > result.json",
+        ),
+        EXIT_OK,
+        EXIT_ERROR,
+        EXIT_BLOCKED,
+        EXIT_STALE,
+    )
+)
 def apply(
     plan_file: Annotated[
         Optional[Path],  # noqa: UP045
@@ -151,23 +276,69 @@ def apply(
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: Annotated[
+        ApplyFormat, typer.Option("--format", "-f", help="text; json (the result as one document on stdout).")
+    ] = ApplyFormat.text,
+    commit: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--commit",
+            metavar="SHA",
+            help="Apply only if the plan was made at this git commit (in CI after merge: the reviewed pull "
+            "request's head commit).",
+        ),
+    ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Apply a plan in bundles. Rows edited since the plan are skipped, never overwritten."""
     with exit_codes():
-        apply_cmd.apply(plan_file, config, dry_run, bundle_size, allow_delete, max_deletes, yes, allow_mass_delete)
+        apply_cmd.apply(
+            plan_file,
+            config,
+            dry_run,
+            bundle_size,
+            allow_delete,
+            max_deletes,
+            yes,
+            allow_mass_delete,
+            fmt=fmt,
+            expected_commit=commit,
+        )
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        _examples(
+            "labelsync show plan.json",
+            "labelsync show plan.json --format markdown > comment.md",
+            "labelsync show plan.json --format github",
+        ),
+        EXIT_OK,
+        EXIT_ERROR,
+    )
+)
 def show(
     plan_file: Annotated[Path, typer.Argument(help="A plan saved with `plan --out`.")],
     fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
 ) -> None:
     """Render a saved plan (e.g. `--format markdown` for a pull-request comment)."""
     with exit_codes():
         show_cmd.show(plan_file, fmt)
 
 
-@app.command()
+@app.command(
+    epilog=_epilog(
+        _examples(
+            "labelsync pull --database project.db       # no labelsync.yaml yet: writes one",
+            "labelsync pull --encord PROJECT_HASH --domain us",
+            "labelsync pull --data cherry_001.jpg        # one row",
+            "labelsync pull --drifted                   # only rows edited in Encord",
+        ),
+        EXIT_OK,
+        EXIT_ERROR,
+    )
+)
 def pull(
     config: ConfigOption = None,
     data: Annotated[
@@ -198,6 +369,7 @@ def pull(
         Optional[str],  # noqa: UP045
         typer.Option("--domain", help="With --encord: eu (the default), us, or https://host."),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write the remote's label rows as label files, and its ontology: adopt an existing project.
 
@@ -244,6 +416,33 @@ def local_export(
     """Write every label row as Encord's JSON label export (a list of label-row dicts)."""
     with exit_codes():
         local_cmd.export(config, out, database)
+
+
+class SchemaName(str, Enum):
+    label_file = "label-file"
+    config = "config"
+    plan = "plan"
+
+
+@app.command(
+    epilog=_examples(
+        "labelsync schema label-file > label-file.schema.json",
+        "labelsync schema --path                    # for `# yaml-language-server: $schema=...` lines",
+    )
+)
+def schema(
+    name: Annotated[
+        SchemaName, typer.Argument(help="Which schema: label-file, config (labelsync.yaml) or plan (plan --out).")
+    ] = SchemaName.label_file,
+    path: Annotated[
+        bool, typer.Option("--path", help="Print the installed schema file's path instead of its JSON.")
+    ] = False,
+) -> None:
+    """Print a JSON Schema shipped with labelsync (for editors and other tools)."""
+    from reconciler.cli.commands import schema as schema_cmd
+
+    with exit_codes():
+        schema_cmd.schema(name.value, path)
 
 
 def main() -> None:

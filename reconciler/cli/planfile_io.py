@@ -7,13 +7,11 @@ renamed over the target, so a failed write (a full disk) leaves the old plan fil
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import kept_mode, write_atomically
 from reconciler.errors import LabelsyncError, PlanFileError
 from reconciler.plan import Plan
 from reconciler.plan_shape import damaged
@@ -80,43 +78,9 @@ def write_plan_file(path: Path, data: dict[str, Any]) -> None:
     payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     existed = path.exists()
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, payload, kept_mode(path))
     except OSError as exc:
         raise _not_saved(path, exc, existed) from None
-    try:
-        try:
-            os.fchmod(fd, _mode(path))
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise _not_saved(path, exc, existed) from None
-    _sync_directory(path.parent)
-
-
-def _mode(path: Path) -> int:
-    """The mode a plain `open()` would give a new file (mkstemp's is 0600), or the old file's."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _sync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _not_saved(path: Path, exc: OSError, existed: bool) -> LabelsyncError:

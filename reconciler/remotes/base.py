@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
@@ -41,6 +42,8 @@ class RowResult:
     key: RowKey
     status: WriteStatus
     message: str = ""
+    details: tuple[str, ...] = ()
+    """For a stale row, what was edited on it since the plan (`stale_edit.describe_edit`), where known."""
 
 
 class Remote(Protocol):
@@ -61,6 +64,11 @@ class Remote(Protocol):
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
         """Write each row unless its current fingerprint differs from `expected` (then STALE)."""
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Held by apply around all of its writes (plan and validate never take it): the local project
+        takes its apply lock, so a second apply at once fails before writing anything (`ApplyLocked`)."""
         ...
 
     def close(self) -> None: ...

@@ -21,7 +21,8 @@ CREATE TABLE data_units (
     height INTEGER NOT NULL,
     fps REAL NOT NULL,
     extra TEXT,
-    file_type TEXT
+    file_type TEXT,
+    media TEXT
 );
 CREATE TABLE label_rows (
     data_hash TEXT NOT NULL REFERENCES data_units (hash),
@@ -49,6 +50,7 @@ def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
     values = tuple(row)
     hash_, title, type_, frames, width, height, fps, extra = values[:8]
     file_type = values[8] if len(values) > 8 else None  # projects made before the column was added
+    media = values[9] if len(values) > 9 else None  # likewise
     images = json.loads(str(extra)) if extra else []
     return DataUnit(
         hash=str(hash_),
@@ -60,4 +62,5 @@ def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
         fps=float(str(fps)),
         sizes=tuple(image_size(image) for image in images) if isinstance(images, list) else (),
         file_type=str(file_type or ""),
+        media=str(media or ""),
     )

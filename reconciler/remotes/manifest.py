@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import uuid
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler import yamlio
 from reconciler.errors import ConfigError
 from reconciler.model import DataType, DataUnit
 
 _NAMESPACE = uuid.UUID("5d0f7c1e-8a43-4c55-9a39-3d1c4e2f6b70")
-_UNIT_KEYS = ("title", "hash", "type", "width", "height", "frames", "fps")
+_UNIT_KEYS = ("title", "hash", "type", "width", "height", "frames", "fps", "media")
+MAX_MEDIA = 2048
+"""The longest `media:` (a path or a URL) a manifest may give."""
 
 ExtraUnits = dict[str, list[dict[str, Any]]]
 """Per image group data hash, its images: {data_hash, data_title, data_sequence, width, height}."""
@@ -65,6 +70,10 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
         given = item.get("hash")
         if given is not None and (not isinstance(given, str) or not given):
             raise fail(index, "hash", f"expected the data unit's hash as a string, not {_yaml(given)}")
+        media = item.get("media", "")
+        problem = _media_problem(media)
+        if problem:
+            raise fail(index, "media", problem)
         unit = DataUnit(
             hash=given or derived_hash(item["title"]),
             title=item["title"],
@@ -73,6 +82,7 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
             width=int(item.get("width", 1)),
             height=int(item.get("height", 1)),
             fps=float(fps),
+            media=media if not media or _is_web(media) else os.path.normpath(path.parent / media),
         )
         if unit.hash in seen:
             raise fail(index, "hash", f"duplicate data unit hash {unit.hash}")
@@ -90,6 +100,36 @@ def read_manifest(path: Path) -> tuple[list[DataUnit], ExtraUnits]:
                 for i in range(unit.frames)
             ]
     return units, extra
+
+
+def _is_web(media: str) -> bool:
+    return media.lower().startswith(("http://", "https://"))
+
+
+def _media_problem(media: Any) -> str | None:
+    """Why a manifest's `media:` is not a path relative to the manifest or an http(s) URL; None when it is."""
+    expected = "expected the data unit's file: a path relative to the manifest's directory, or an http(s) URL"
+    if not isinstance(media, str):
+        return f"{expected}, not {_yaml(media)}"
+    if not media:
+        return None
+    if len(media) > MAX_MEDIA:
+        return f"{expected} of at most {MAX_MEDIA} characters, not {len(media)}"
+    if not media.isprintable() or media != media.strip():
+        return f"{expected}, without control characters or surrounding spaces: {_yaml(media)[:80]}"
+    if _is_web(media):
+        try:
+            host = urlsplit(media).netloc
+        except ValueError:
+            host = ""
+        if "@" in host:
+            return f"{expected} without credentials in it"
+        return None if host else f"{expected}: {_yaml(media)[:80]} names no host"
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", media):
+        return f"{expected}: {_yaml(media)[:80]} is a URL of another kind"
+    if Path(media).is_absolute() or media.startswith(("/", "\\")):
+        return f"{expected}, not the absolute path {_yaml(media)[:80]}"
+    return None
 
 
 def _yaml(value: Any) -> str:

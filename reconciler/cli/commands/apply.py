@@ -1,22 +1,39 @@
-"""`labelsync apply [PLAN_FILE]`: write a reviewed plan (or a fresh one) to the remote in bundles."""
+"""`labelsync apply [PLAN_FILE]`: write a reviewed plan (or a fresh one) to the remote in bundles.
+
+`--format json` prints the result as one JSON document on stdout (the plan made now, and notices, go to
+stderr); the exit code is the same in both formats. `--commit SHA` applies a saved plan only if it was made
+at that git commit from committed files (`reconciler.reviewed`), checked before the remote is opened.
+"""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from reconciler import workflow
 from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_rows, check_target
-from reconciler.cli.output import ProgressBar, plural, say, use_colour
+from reconciler.cli.commands.plan import explain_unmanaged
+from reconciler.cli.output import ProgressBar, plural, quiet, say, use_colour
 from reconciler.cli.planfile_io import read_plan_file
 from reconciler.config import load_config
-from reconciler.errors import LabelsyncError, StaleRows
+from reconciler.errors import ConfigError, LabelsyncError, StaleRows
+from reconciler.model import RowKey
 from reconciler.plan import Action, Plan
 from reconciler.planfile import plan_to_dict
+from reconciler.remotes.base import RowResult
 from reconciler.remotes.open import open_remote
+from reconciler.render.json_plan import render_json
 from reconciler.render.text import render_text
+from reconciler.reviewed import check_reviewed
+
+
+class ApplyFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def apply(
@@ -28,6 +45,8 @@ def apply(
     max_deletes: int | None,
     yes: bool,
     allow_mass_delete: bool = False,
+    fmt: ApplyFormat = ApplyFormat.text,
+    expected_commit: str | None = None,
 ) -> None:
     config = load_config(config_path)
     options = ApplyOptions(
@@ -38,7 +57,13 @@ def apply(
         allow_mass_delete=allow_mass_delete,
         dry_run=dry_run,
     )
+    if expected_commit is not None and plan_file is None:
+        raise ConfigError("--commit checks a saved plan: give the plan file made in the reviewed pull request")
     saved = read_plan_file(plan_file) if plan_file is not None else None  # a damaged file: before the remote
+    if saved is not None:
+        for warning in check_reviewed(saved, config, expected_commit):
+            say(f"warning: {warning}")
+    as_json = fmt is ApplyFormat.json
     remote = open_remote(config, say)
     try:
         if saved is not None:
@@ -47,51 +72,82 @@ def apply(
             check_rows(plan, remote)
         else:
             bar = ProgressBar("Reading label rows")
-            plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)
-            bar.close()
-            sys.stdout.write(render_text(plan_to_dict(plan), colour=use_colour(sys.stdout)))
+            try:
+                plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)
+            finally:
+                bar.close()
+            data = plan_to_dict(plan)
+            if not as_json:
+                sys.stdout.write(render_text(data, colour=use_colour(sys.stdout)))
+            elif not quiet():
+                sys.stderr.write(render_text(data, colour=use_colour(sys.stderr)))
+            explain_unmanaged(data)
         if not plan.summary.has_changes:
-            print("Nothing to apply.")
+            if as_json:
+                sys.stdout.write(render_json(json_report(plan, ApplyReport(), options, 0.0)))
+            else:
+                print("Nothing to apply.")
             return
         check_deletes(plan, options)
         if not dry_run and not yes:
             _confirm(plan.summary.rows)
         bar = ProgressBar("Applying")
-        report = apply_plan(
-            plan, remote, options, on_bundle=lambda done, total, _: bar.update(done, total, "rows")
-        )
-        bar.close()
+        try:
+            report = apply_plan(
+                plan, remote, options, on_bundle=lambda done, total, _: bar.update(done, total, "rows")
+            )
+        finally:
+            bar.close()
     finally:
         remote.close()
-    print(_report(plan, report, options, bar.elapsed))
+    if as_json:
+        sys.stdout.write(render_json(json_report(plan, report, options, bar.elapsed)))
+    else:
+        print(_report(plan, report, options, bar.elapsed))
     for stale in report.stale:
-        say(f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.")
+        say(
+            f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.",
+            important=True,
+        )
+        for line in stale.details:
+            say(f"  {line}", important=True)
     for failed in report.failed:
-        say(f"failed: {failed.message}")
+        say(f"failed: {failed.message}", important=True)
     if report.failed:
         raise LabelsyncError(
             f"{plural(len(report.failed), 'label row')} could not be written: fix what the messages above say "
             "if they name a problem in the files, then run apply again (rows already written stay written)"
         )
     if report.stale:
-        raise StaleRows(f"{len(report.stale)} row(s) changed on the remote after the plan and were skipped")
+        rows = plural(len(report.stale), "row")
+        were = "was" if len(report.stale) == 1 else "were"
+        raise StaleRows(f"{rows} changed on the remote after the plan and {were} skipped")
 
 
 def _confirm(rows: int) -> None:
     if not sys.stdin.isatty():
         raise LabelsyncError("refusing to apply without confirmation in a non-interactive run: add --yes")
-    if not typer.confirm(f"Apply these changes to {plural(rows, 'label row')}?"):
+    if not typer.confirm(f"Apply these changes to {plural(rows, 'label row')}?", err=True):
         raise LabelsyncError("apply cancelled: nothing was written")
+
+
+def _counts(plan: Plan, written: list[RowKey]) -> dict[str, int]:
+    keys = set(written)
+    rows = [r for r in plan.rows if r.key in keys]
+    return {
+        "add": sum(r.count(Action.CREATE) for r in rows),
+        "change": sum(r.count(Action.UPDATE) for r in rows),
+        "delete": sum(r.count(Action.DELETE) for r in rows),
+        "tag_changes": sum(len(r.all_tag_changes) for r in rows),
+    }
 
 
 def _report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
     if options.dry_run:
         return f"Dry run: {plural(len(report.would_write), 'label row')} would be written; nothing was written."
-    written = set(report.written)
-    rows = [r for r in plan.rows if r.key in written]
+    c = _counts(plan, report.written)
     counts = (
-        f"{sum(r.count(Action.CREATE) for r in rows)} added, {sum(r.count(Action.UPDATE) for r in rows)} changed, "
-        f"{sum(r.count(Action.DELETE) for r in rows)} deleted, {sum(len(r.all_tag_changes) for r in rows)} tag changes"
+        f"{c['add']} added, {c['change']} changed, {c['delete']} deleted, {plural(c['tag_changes'], 'tag change')}"
     )
     parts = [f"{plural(len(report.written), 'label row')} written ({counts})"]
     if report.already:
@@ -101,3 +157,30 @@ def _report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: flo
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     return f"Apply complete: {', '.join(parts)} in {seconds:.1f}s."
+
+
+def json_report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: float) -> dict[str, Any]:
+    """`apply --format json`: what was written, already done, skipped (edited after the plan) and failed."""
+    titles = {row.key: row.title for row in plan.rows}
+
+    def results(found: list[RowResult]) -> list[dict[str, Any]]:
+        return [
+            {
+                "row": str(r.key),
+                "title": titles.get(r.key, str(r.key)),
+                "reason": r.message,
+                "edits": list(r.details),
+            }
+            for r in found
+        ]
+
+    written = report.would_write if options.dry_run else report.written
+    return {
+        "dry_run": options.dry_run,
+        "written": 0 if options.dry_run else len(report.written),
+        "would_write": len(report.would_write),
+        "already": len(report.already),
+        "skipped": results(report.stale),
+        "failed": results(report.failed),
+        "summary": {**_counts(plan, written), "rows": len(written), "seconds": round(seconds, 3)},
+    }

@@ -1,10 +1,17 @@
-"""`labelsync plan`: show what apply would change. Never writes to the remote."""
+"""`labelsync plan [PATH...]`: show what apply would change. Never writes to the remote.
+
+PATH arguments plan some label files only (files or directories under the labels directory): the rows of
+the others are neither fetched nor diffed nor shown as deletes, and the plan says it is partial.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -12,9 +19,12 @@ from reconciler import workflow
 from reconciler.cli.errors import EXIT_CHANGES
 from reconciler.cli.output import ProgressBar, say, use_colour
 from reconciler.cli.planfile_io import check_plan_path, write_plan_file
-from reconciler.config import load_config
+from reconciler.config import Config, load_config
+from reconciler.errors import LabelsyncError
 from reconciler.planfile import plan_to_dict
+from reconciler.remotes.base import Remote
 from reconciler.remotes.open import open_remote
+from reconciler.render import github
 from reconciler.render.json_plan import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
@@ -24,6 +34,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    github = "github"
 
 
 def render(data: dict[str, object], fmt: Format) -> str:
@@ -31,7 +42,30 @@ def render(data: dict[str, object], fmt: Format) -> str:
         return render_json(data)
     if fmt is Format.markdown:
         return render_markdown(data)
+    if fmt is Format.github:
+        return github.render_plan(data)
     return render_text(data, colour=use_colour(sys.stdout))
+
+
+def unmanaged_note(count: int) -> str | None:
+    """What `N unmanaged` in the summary means, said once after a plan (None when there are none)."""
+    if count <= 0:
+        return None
+    if count == 1:
+        return (
+            "1 unmanaged: a label row of the project that no label file names; labelsync leaves it as it is "
+            "(`labelsync pull` writes a file for it)."
+        )
+    return (
+        f"{count} unmanaged: label rows of the project that no label file names; labelsync leaves them as "
+        "they are (`labelsync pull` writes files for them)."
+    )
+
+
+def explain_unmanaged(data: Mapping[str, Any]) -> None:
+    note = unmanaged_note(int(data["summary"].get("unmanaged_rows", 0)))
+    if note is not None:
+        say(note)
 
 
 def plan(
@@ -41,21 +75,49 @@ def plan(
     detailed_exitcode: bool,
     bundle_size: int | None,
     base: str = "HEAD",
+    paths: Sequence[Path] = (),
+    report: Path | None = None,
 ) -> None:
     config = load_config(config_path)
     if out is not None:
         check_plan_path(out)
+    if report is not None:
+        check_report_path(report)
     remote = open_remote(config, say)
-    bar = ProgressBar("Reading label rows")
     try:
-        result = workflow.plan(config, remote, progress=bar.update, bundle_size=bundle_size, base=base)
+        bar = ProgressBar("Reading label rows")
+        try:
+            result = workflow.plan(
+                config, remote, progress=bar.update, bundle_size=bundle_size, base=base, only=list(paths) or None
+            )
+        finally:
+            bar.close()
+        data = plan_to_dict(result)
+        if report is not None:
+            write_report(report, config, remote, data)
     finally:
-        bar.close()
         remote.close()
-    data = plan_to_dict(result)
     if out is not None:
         write_plan_file(out, data)
         say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
     sys.stdout.write(render(data, fmt))
+    explain_unmanaged(data)
     if detailed_exitcode and result.summary.has_changes:
         raise typer.Exit(EXIT_CHANGES)
+
+
+def check_report_path(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise LabelsyncError(f"--report {directory}: not a directory (the report goes to DIR/index.html)")
+
+
+def write_report(directory: Path, config: Config, remote: Remote, data: dict[str, Any]) -> None:
+    """`plan --report DIR`: `reconciler.cli.plan_report.write_plan_report`, with the remote still open."""
+    try:
+        module = importlib.import_module("reconciler.cli.plan_report")
+    except ModuleNotFoundError as exc:
+        if exc.name != "reconciler.cli.plan_report":
+            raise
+        raise LabelsyncError("plan --report is not available in this version of labelsync") from None
+    written = module.write_plan_report(directory, config, remote, data)
+    say(f"Wrote the plan report to {written if isinstance(written, Path) else directory / 'index.html'}.")

@@ -71,9 +71,9 @@ def pull(
     for warning in report.warnings:
         say(f"warning: {inert(warning)}")
     for skipped in report.skipped:
-        say(f"skipped: {inert(skipped.row)}: {inert(skipped.reason)}")
+        say(f"skipped: {inert(skipped.row)}: {inert(skipped.reason)}", important=True)
     for failed in report.failed:
-        say(f"failed: {inert(failed.row)}: {inert(failed.reason)}")
+        say(f"failed: {inert(failed.row)}: {inert(failed.reason)}", important=True)
     print(inert(summary(report, display_path(target, config.root))))
     if report.failed:
         raise LabelsyncError(

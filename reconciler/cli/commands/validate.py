@@ -1,35 +1,92 @@
 """`labelsync validate`: check every label file offline; exit 1 on any problem.
 
 Offline and read-only: an existing local project is opened read-only (for its titles and frame counts),
-none is created, and no file is written (not even the desired cache)."""
+none is created, and no file is written (not even the desired cache).
+
+`--format json` prints one JSON document (`{"valid", "files", "findings", "warnings"}`) and `--format
+github` one GitHub workflow annotation per finding (`::error file=...,line=...::...`), on stdout; the exit
+code is the same in every format.
+"""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from reconciler import workflow
-from reconciler.cli.output import inert, say
+from reconciler.cli.errors import EXIT_ERROR, EXIT_OK
+from reconciler.cli.output import inert, plural, say
 from reconciler.config import load_config
-from reconciler.errors import InvalidInput
+from reconciler.diagnostics import Finding
+from reconciler.errors import InvalidInput, LabelsyncError
 from reconciler.remotes.open import open_read_only
+from reconciler.render import github
+from reconciler.render.json_plan import render_json
 
 
-def validate(config_path: Path | None) -> None:
+class ValidateFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def validate(config_path: Path | None, fmt: ValidateFormat = ValidateFormat.text) -> None:
+    try:
+        loaded = _load(config_path)
+    except LabelsyncError as exc:
+        if fmt is ValidateFormat.github:  # the annotation a pull request shows; the message on stderr too
+            sys.stdout.write(github.render([github.Annotation("error", str(exc))]))
+        raise
+    findings = list(loaded.desired.findings)
+    errors = [f for f in findings if f.severity == "error"]
+    stated = {str(f) for f in findings if f.severity != "error"}
+    other = [w for w in loaded.warnings if w not in stated]
+    if fmt is ValidateFormat.text:
+        for warning in loaded.warnings:
+            say(f"warning: {inert(warning)}")
+        if errors:
+            raise InvalidInput(errors)
+        print(f"{plural(loaded.desired.count, 'label file')} valid.", file=sys.stdout)
+        raise typer.Exit(EXIT_OK)
+    if fmt is ValidateFormat.json:
+        sys.stdout.write(render_json(report(findings, other, len(loaded.files))))
+    else:
+        sys.stdout.write(github.render_findings(findings, other))
+    if errors:
+        say(f"{plural(len(errors), 'problem')} in the label files.")
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_OK)
+
+
+def _load(config_path: Path | None) -> workflow.Loaded:
     config = load_config(config_path)
     remote = open_read_only(config)
     try:
-        loaded = workflow.load(config, remote, cached=False)
+        return workflow.load(config, remote, cached=False)
     finally:
         if remote is not None:
             remote.close()
-    for warning in loaded.warnings:
-        say(f"warning: {inert(warning)}")
-    errors = list(loaded.desired.errors)
-    if errors:
-        raise InvalidInput(errors)
-    count = loaded.desired.count
-    print(f"{count} label file{'s' if count != 1 else ''} valid.", file=sys.stdout)
-    raise typer.Exit(0)
+
+
+def report(findings: list[Finding], warnings: list[str], files: int) -> dict[str, Any]:
+    """`validate --format json`: findings (errors and warnings) by file and line, and the warnings about
+    no one file."""
+    return {
+        "valid": not any(f.severity == "error" for f in findings),
+        "files": files,
+        "findings": [
+            {
+                "file": f.file,
+                "line": f.line,
+                "field": f.field or None,
+                "severity": f.severity,
+                "message": f.message,
+            }
+            for f in findings
+        ],
+        "warnings": list(warnings),
+    }
