@@ -554,7 +554,7 @@ def test_an_edit_between_plan_and_apply_is_never_overwritten(planned: Workspace)
         result.stderr,
         "skipped: cherry_001.jpg was edited after the plan; nothing was overwritten. "
         "Run `labelsync plan` to see the edit.",
-        "error: 1 row(s) changed on the remote after the plan and were skipped",
+        "error: 1 row changed on the remote after the plan and was skipped",
     )
     assert stored(planned, "cherry_001.jpg") == edited  # the annotator's row, as they left it
     cherry = planned.labels("cherry_001.jpg")
@@ -570,25 +570,32 @@ def test_an_edit_between_plan_and_apply_is_never_overwritten(planned: Workspace)
     assert_converged(planned)
 
 
-def test_an_edit_right_after_applys_fetch_is_overwritten_and_the_report_stays_true(planned: Workspace) -> None:
-    """The race labelsync cannot close: Encord's save has no version check, so an edit that lands after
-    apply's fetch of a bundle and before its save is overwritten. That fetch, moments before the
-    save, is the last line of defence. What apply reports is still true: the rows it says it wrote
-    hold exactly what the plan said, and a new plan agrees."""
+def test_an_edit_right_after_the_read_before_a_save_is_overwritten_and_the_report_stays_true(
+    planned: Workspace,
+) -> None:
+    """The window labelsync cannot close: Encord's save has no version check. Right before each bundle's
+    save, apply reads the rows' metadata again and skips a row edited since its fetch
+    (tests/test_concurrent_apply.py); an edit that lands after that read and before the save request is
+    overwritten. What apply reports is still true: the rows it says it wrote hold exactly what the plan
+    said, and a new plan agrees."""
     srv = server(planned)
     edits: list[dict[str, Any]] = []
     edit = annotator_moves_cherry_2(planned)
 
-    def hook(record: RequestRecord) -> None:
-        edits.append(edit())  # after the server computed the fetch's answer, before it is sent
+    def after_the_read(record: RequestRecord) -> None:
+        edits.append(edit())  # after the server computed the metadata's answer, before it is sent
+
+    def hook(record: RequestRecord) -> None:  # the fetch answered: arm the edit on the next metadata read
+        srv.faults.add(Fault.after("labelrowmetadata.GET", after_the_read, times=1))
 
     srv.faults.add(Fault.after("labelrow.GET", hook, times=1))
     result = planned.run("apply", "plan.json", "--yes")
     assert len(edits) == 1
     assert result.exit_code == 0, result.output
     assert "Apply complete: 2 label rows written (0 added, 2 changed, 0 deleted, 0 tag changes)" in result.stdout
-    # One fetch, then the save: nothing between them could have seen the edit.
-    assert [r.route for r in srv.records("labelrow.*")] == ["labelrow.GET", "labelrow.POST"]
+    # The fetch, the metadata read, then the save: nothing between the read and the save could see the edit.
+    sent = [r.route for r in srv.records("labelrow*")]
+    assert sent[sent.index("labelrow.GET") :] == ["labelrow.GET", "labelrowmetadata.GET", "labelrow.POST"]
     cherry = planned.labels("cherry_001.jpg")
     assert (cherry["cherry-1"]["box.x"], cherry["cherry-2"]["box.x"]) == (0.3, 0.38)  # the edit is gone
     assert stored(planned, "cherry_001.jpg") != edits[0]
@@ -620,7 +627,9 @@ def test_a_plan_costs_the_listing_and_one_fetch_per_bundle(applied: Workspace, b
     ]
 
 
-def test_an_apply_costs_one_fetch_and_one_save_per_bundle_of_changed_rows(applied: Workspace) -> None:
+def test_an_apply_costs_one_fetch_one_metadata_read_and_one_save_per_bundle_of_changed_rows(
+    applied: Workspace,
+) -> None:
     applied.edit_label_file(CHERRY, lambda d: item(d, "cherry-1")["box"].update(x=0.3))
     applied.edit_label_file(CHERRY, lambda d: d.update(tags=["outdoor", "reviewed", "orchard"]))  # one tag
     applied.edit_label_file(PERSIMMON, lambda d: item(d, "fruit-types").update(answer=["Persimmon", "Cherry"]))
@@ -633,16 +642,16 @@ def test_an_apply_costs_one_fetch_and_one_save_per_bundle_of_changed_rows(applie
     k, bundle_size = 3, 2
     result = applied.run("apply", "plan.json", "--yes", "--bundle-size", str(bundle_size))
     assert result.exit_code == 0, result.output
-    assert "Apply complete: 3 label rows written (0 added, 3 changed, 0 deleted, 1 tag changes)" in result.stdout
+    assert "Apply complete: 3 label rows written (0 added, 3 changed, 0 deleted, 1 tag change)" in result.stdout
     assert routes(applied) == {
         "open": 2,
-        "list": 1,  # to know the label hashes of the plan's rows
+        "list": 1 + ceil(k / bundle_size),  # the plan's rows' label hashes; each bundle's metadata before its save
         "fetch": ceil(k / bundle_size),
         "create": 0,
         "save": ceil(k / bundle_size),
         "collection reads": reads,  # read once, for the fetched rows' tags
         "collection writes": 1,  # `orchard` exists: one add-items request
-        "total": 2 + 1 + 2 * ceil(k / bundle_size) + reads + 1,
+        "total": 2 + 1 + 3 * ceil(k / bundle_size) + reads + 1,
     }
     assert [r.n for r in server(applied).records("labelrow.POST")] == [2, 1]
     assert_converged(applied)
@@ -686,7 +695,7 @@ def test_a_file_on_a_consensus_branch_creates_that_branchs_row_on_apply_only(app
     assert_lines(
         planned.stdout,
         f"cherry_001.jpg @ encord-review (new label row)  <- {REVIEW}",
-        "+ object review-1 (Cherry)",
+        "+ object review-1 (Cherry)  <- line 4",
         "+ box = {x: 0.1, y: 0.1, w: 0.2, h: 0.2}",
     )
     assert "1 to add, 0 to change, 0 to delete across 1 label row" in planned.stdout

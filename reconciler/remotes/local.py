@@ -98,6 +98,16 @@ class LocalProject:
         self.writes += sum(r.status is WriteStatus.WRITTEN for r in results)
         return results
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the project's apply lock (`local_lock`): a second apply fails at once, naming this one."""
+        if self.read_only:
+            raise RemoteError(f"the local project {self.path} was opened read-only")
+        from reconciler.remotes.local_lock import apply_lock
+
+        with apply_lock(self.path):
+            yield
+
     def close(self) -> None:
         self._db.close()
 
@@ -352,7 +362,7 @@ def _build(
             ],
         )
         db.executemany(
-            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO data_units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     u.hash,
@@ -364,6 +374,7 @@ def _build(
                     u.fps,
                     json.dumps(extra_units.get(u.hash)) if extra_units.get(u.hash) else None,
                     u.file_type or None,
+                    u.media or None,
                 )
                 for u in units
             ],

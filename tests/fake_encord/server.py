@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -156,16 +157,21 @@ class FakeEncord:
             spaces=spaces,
         )
 
-    def put_label_row(self, project_hash: str, row_dict: dict[str, Any]) -> str:
+    def put_label_row(
+        self, project_hash: str, row_dict: dict[str, Any], *, edited_at: datetime | None = None
+    ) -> str:
         """An annotator's edit: store this dict as the row of (its data_hash, its branch_name or main),
-        creating the row if needed (keeping the dict's label_hash if it has one). Returns the label hash."""
+        creating the row if needed (keeping the dict's label_hash if it has one). Returns the label hash.
+        `edited_at` (an aware time) backdates the edit: the row's `last_edited_at`, else now."""
         unit = self.store.unit(project_hash, row_dict["data_hash"])
         if unit is None:
             raise KeyError(f"data unit {row_dict['data_hash']} is not in project {project_hash}")
         if problem := row_problem(row_dict, unit):
             raise ValueError(problem[1])
         stored = self.store.create_row(unit, row_dict.get("branch_name") or "main", row_dict.get("label_hash"))
-        self.store.replace_rows(project_hash, [(stored.label_hash, {**row_dict, "label_hash": stored.label_hash})])
+        self.store.replace_rows(
+            project_hash, [(stored.label_hash, {**row_dict, "label_hash": stored.label_hash})], edited_at
+        )
         return stored.label_hash
 
     def get_label_row(self, project_hash: str, data_hash: str, branch: str = "main") -> dict[str, Any] | None:

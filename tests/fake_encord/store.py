@@ -222,15 +222,17 @@ class Store:
             assert stored is not None
             return stored
 
-    def replace_rows(self, project_hash: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        """Store each (label_hash, row dict) in one transaction, stamping last_edited_at."""
+    def replace_rows(
+        self, project_hash: str, rows: Iterable[tuple[str, dict[str, Any]]], edited_at: datetime | None = None
+    ) -> None:
+        """Store each (label_hash, row dict) in one transaction, stamping last_edited_at (now, or `edited_at`)."""
         with self.lock:
             self._db.execute("BEGIN")
             try:
                 for label_hash, row in rows:
                     self._db.execute(
                         "UPDATE label_rows SET row = ?, last_edited_at = ? WHERE project_hash = ? AND label_hash = ?",
-                        (json.dumps(row), utcnow().isoformat(), project_hash, label_hash),
+                        (json.dumps(row), (edited_at or utcnow()).isoformat(), project_hash, label_hash),
                     )
                 self._db.execute("COMMIT")
             except BaseException:

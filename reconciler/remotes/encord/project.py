@@ -5,12 +5,15 @@ bundle); a data unit with no label row yet counts as empty and is not created by
 Writing, per bundle: fetch the rows unless `fetch` read them moments ago (apply fetches each bundle
 right before writing it: one fetch per bundle, not two), creating missing ones; skip any whose
 fingerprint is not the plan's, replace the labels of the live `LabelRowV2`s keeping their identity,
-save them in one request, then update tag collections. When the server rejects the bundle, find out
-which rows landed (by fetching them again), split the rest in halves and try again, down to single
-rows, so one bad row never blocks the others and every row's fate is known.
+read the rows' metadata again (one listing request for the bundle) and skip any whose `last_edited_at`
+moved since the fetch, save the rest in one request, then update tag collections. When the server
+rejects the bundle, find out which rows landed (by fetching them again), split the rest in halves and
+try again, down to single rows, so one bad row never blocks the others and every row's fate is known.
 
-Encord's save has no version check: an edit that lands between that last fetch and the save is
-overwritten. Fetching right before saving keeps that window to the time it takes to encode a bundle.
+Encord's save has no version check: an edit that lands between that metadata read and the save request
+is overwritten, and so is one stamped in the same second as the row's edit before the fetch (Encord's
+timestamps have one-second resolution). The read comes after the bundle is encoded, so that window is one
+request's round trip.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.canonical import row_fingerprint
@@ -50,6 +55,8 @@ class EncordProject:
         self._rows: dict[RowKey, Any] = {}
         self._fetched: dict[RowKey, float] = {}
         """Rows whose live `LabelRowV2` holds the server's row as read at this time.monotonic()."""
+        self._edited: dict[RowKey, Any] = {}
+        """Each row's `last_edited_at` as its last fetch read it: a save skips a row whose time moved."""
         self._units: dict[str, DataUnit] = {}
         self._tags = CollectionTags(self._project, self._retries)
 
@@ -86,6 +93,10 @@ class EncordProject:
         self._write(list(writes), results)
         return [results[w.row.key] for w in writes]
 
+    def writing(self) -> AbstractContextManager[None]:
+        """Nothing to lock: Encord has no lock, and `write` re-reads each row right before saving it."""
+        return nullcontext()
+
     def close(self) -> None:
         pass
 
@@ -102,15 +113,57 @@ class EncordProject:
                 results[key] = RowResult(key, WriteStatus.STALE, f"{self._title(key)} was edited after the plan")
             else:
                 ready.append(write)
+        fetched = dict(current)
         ready = self._untag_deleted_labels(ready, current, results)
         if not ready:
             return
         try:
-            self._save(ready)
+            self._prepare(ready)
+            ready = self._unedited(ready, fetched, current, results)
+            if ready:
+                self._save(ready)
         except RemoteError as exc:
             self._recover(ready, exc, results)
             return
         results.update(self._finish([(write, current[write.row.key]) for write in ready]))
+
+    def _unedited(
+        self,
+        ready: list[RowWrite],
+        fetched: dict[RowKey, LabelRow],
+        current: dict[RowKey, LabelRow],
+        results: dict[RowKey, RowResult],
+    ) -> list[RowWrite]:
+        """The writes whose rows nobody edited since they were fetched, by their metadata read again right
+        before the save: one listing request for the bundle. A row edited meanwhile is skipped (STALE), and
+        the tags `_untag_deleted_labels` took off its labels are put back."""
+        hashes = [self._row(w.row.key).label_hash for w in ready]
+        listed: list[Any] = self._retries.sdk_call(
+            f"reading the metadata of {_rows(len(ready))} before saving",
+            lambda: self._project.list_label_rows_v2(
+                label_hashes=hashes, include_all_label_branches=True, include_workflow_graph_node=False
+            ),
+        )
+        edited = {row.label_hash: _instant(row.last_edited_at) for row in listed}
+        kept, stale = [], []
+        for write, label_hash in zip(ready, hashes, strict=True):
+            key = write.row.key
+            if label_hash in edited and edited[label_hash] == _instant(self._edited.get(key)):
+                kept.append(write)
+                continue
+            stale.append(key)
+            message = f"{self._title(key)} was edited after the plan, while apply was saving it"
+            results[key] = RowResult(key, WriteStatus.STALE, message)
+        retag = [k for k in stale if current[k] != fetched[k]]
+        failures = self._tags.update([(current[k], fetched[k], self._units[k.data_hash]) for k in retag])
+        for key in retag:
+            if failures.get(key):
+                message = (
+                    f"{results[key].message}: not written, but the tags of the labels the plan deletes were "
+                    f"taken off and could not be put back: {'; '.join(failures[key])}"
+                )
+                results[key] = RowResult(key, WriteStatus.FAILED, message)
+        return kept
 
     def _untag_deleted_labels(
         self, ready: list[RowWrite], current: dict[RowKey, LabelRow], results: dict[RowKey, RowResult]
@@ -165,7 +218,8 @@ class EncordProject:
                 results[key] = RowResult(key, WriteStatus.WRITTEN)
         return results
 
-    def _save(self, writes: list[RowWrite]) -> None:
+    def _prepare(self, writes: list[RowWrite]) -> None:
+        """Put each write's row in its live `LabelRowV2`, ready to be saved."""
         for write in writes:
             live = self._row(write.row.key)
             self._fetched.pop(write.row.key, None)  # the live row is about to hold what we send
@@ -173,6 +227,7 @@ class EncordProject:
                 base = live.to_encord_dict()
                 live.from_labels_dict(encode_row(write.row, self._ontology, base), preserve_identity=True)
 
+    def _save(self, writes: list[RowWrite]) -> None:
         def save() -> None:
             with self._project.create_bundle(len(writes)) as bundle:
                 for write in writes:
@@ -209,6 +264,7 @@ class EncordProject:
             self._retries.sdk_call(f"fetching {_rows(len(group))}", initialise)
             now = time.monotonic()
             self._fetched.update(dict.fromkeys(group, now))
+            self._edited.update({key: self._row(key).last_edited_at for key in group})
 
     def _not_just_read(self, keys: Sequence[RowKey]) -> list[RowKey]:
         """The keys whose live row is not the server's row as `fetch` read it moments ago."""
@@ -225,6 +281,15 @@ class EncordProject:
         with translated(f"reading {live.data_title}"):
             stored = live.to_encord_dict()
         return self._tags.with_tags(decode_row(stored, self._ontology, key.branch), self._units[key.data_hash])
+
+
+def _instant(value: Any) -> datetime | None:
+    """A `last_edited_at` as an aware time to the second (the SDK parses the fetch's and the listing's
+    formats; a time without a zone is UTC; the row dict's format has whole seconds), so the fetch's and the
+    listing's compare equal exactly when they name the same second."""
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)).replace(microsecond=0)
 
 
 def _without_tags_of_deleted(before: LabelRow, after: LabelRow) -> LabelRow:
@@ -252,7 +317,16 @@ def _data_unit(row: Any) -> DataUnit:
         fps=float(row.fps or 0.0),
         sizes=sizes,
         file_type=str(row.file_type or ""),
+        media=_web_link(getattr(row, "data_link", None)),
     )
+
+
+def _web_link(link: Any) -> str:
+    """The listing's link to the file when it is an http(s) URL (Encord signs them); "" otherwise (a cloud
+    storage path, none for an image group or a DICOM series)."""
+    if not isinstance(link, str) or len(link) > 8192 or not link.isprintable():
+        return ""
+    return link if link.lower().startswith(("http://", "https://")) else ""
 
 
 def _image_sizes(row: Any) -> tuple[tuple[int, int], ...]:

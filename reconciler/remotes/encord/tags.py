@@ -4,6 +4,12 @@ LABEL collections, named after the tag (Encord Active's TagScope.DATA / TagScope
 A data tag on every frame of a data unit is a whole-unit tag (`tags:`); on some frames it is a
 frame tag (`frame_tags:`). A label tag is one item on the label's first frame. Collections carry
 no branch, so tags belong to the main-branch row of a data unit.
+
+Encord lets two collections have one name (two applies at once could each create one). Collections of
+one name and type are one tag: reading unions their items, adding goes to the oldest (by creation time,
+then uuid, so every run picks the same one) and removing takes the item out of every one holding it, so
+a project that already has duplicates converges. The collections are listed again right before one is
+created, so one another run created meanwhile is used rather than made twice.
 """
 
 from __future__ import annotations
@@ -38,25 +44,49 @@ class CollectionTags:
     def __init__(self, project: Any, retries: Retries) -> None:
         self._project = project
         self._retries = retries
-        self._collections: dict[tuple[str, str], Any] | None = None
+        self._collections: dict[tuple[str, str], list[Any]] | None = None
+        """(name, type) -> the collections of that name and type, oldest first."""
+        self._members: dict[str, set[Item]] = {}
+        """Collection uuid -> its items (so a removal goes to the collections holding the item)."""
         self._index = TagIndex()
 
-    def _load(self) -> dict[tuple[str, str], Any]:
+    def _load(self) -> dict[tuple[str, str], list[Any]]:
         if self._collections is None:
-            collections: dict[tuple[str, str], Any] = {}
-            with translated("listing the project's collections"):
-                for collection in self._project.list_collections():
-                    kind = collection.collection_type.value
-                    collections.setdefault((collection.name, kind), collection)
-                    if kind == FRAME:
-                        for row, instances in collection.list_frames():
-                            self._index.data[row.data_hash][collection.name].update(i.frame for i in instances)
-                    else:
-                        for row, instances in collection.list_annotations():
-                            for instance in instances:
-                                self._index.labels[row.data_hash][instance.annotation_id].add(collection.name)
-            self._collections = collections
+            self._collections = {}
+            try:
+                self._list_new()
+            except BaseException:
+                self._collections, self._members, self._index = None, {}, TagIndex()
+                raise
         return self._collections
+
+    def _list_new(self) -> None:
+        """List the project's collections, reading the items of those not read yet."""
+        assert self._collections is not None
+        with translated("listing the project's collections"):
+            for collection in self._project.list_collections():
+                if str(collection.uuid) in self._members:
+                    continue
+                kind = collection.collection_type.value
+                members = self._read_items(collection, kind)
+                self._collections.setdefault((collection.name, kind), []).append(collection)
+                self._members[str(collection.uuid)] = members
+        for group in self._collections.values():
+            group.sort(key=_age)
+
+    def _read_items(self, collection: Any, kind: str) -> set[Item]:
+        members: set[Item] = set()
+        if kind == FRAME:
+            for row, instances in collection.list_frames():
+                frames = {i.frame for i in instances}
+                self._index.data[row.data_hash][collection.name].update(frames)
+                members.update((row.data_hash, frame) for frame in frames)
+        else:
+            for row, instances in collection.list_annotations():
+                for instance in instances:
+                    self._index.labels[row.data_hash][instance.annotation_id].add(collection.name)
+                    members.add((row.data_hash, instance.frame, instance.annotation_id))
+        return members
 
     def with_tags(self, row: LabelRow, unit: DataUnit) -> LabelRow:
         """`row` (decoded labels) with the tags its data unit has in the project's collections."""
@@ -94,8 +124,11 @@ class CollectionTags:
             if not added and not removed:
                 continue
             try:
-                collection = self._collection(name, kind)
-                for verb, items in (("add", added), ("remove", removed)):
+                sends = [(self._collection(name, kind), "add", added)] if added else []
+                sends += [
+                    (collection, "remove", items) for collection, items in self._holding(name, kind, removed)
+                ]
+                for collection, verb, items in sends:
                     if items:
                         for item, problem in self._send(collection, verb, kind, sorted(items)):
                             failures[RowKey(item[0])].append(problem)
@@ -120,23 +153,46 @@ class CollectionTags:
         return failed
 
     def _collection(self, name: str, kind: str) -> Any:
+        """The collection items of this tag are added to: the oldest of its name, created if there is none.
+        Before creating one, the collections are listed again: another run may have created it meanwhile
+        (or this run's own creation landed although its answer failed)."""
         collections = self._load()
-        if (name, kind) not in collections:
+        if not collections.get((name, kind)):
+            self._list_new()
+        if not collections.get((name, kind)):
             from encord.orm.collection import ProjectCollectionType
 
-            try:
-                with translated(f"creating the collection {name!r}"):  # not retried: a retry could make two
-                    collections[(name, kind)] = self._project.create_collection(
-                        name, description="Managed by labelsync", collection_type=ProjectCollectionType(kind)
-                    )
-            except RemoteError:
-                # It may exist anyway (its POST landed, the GET after it failed): list the collections
-                # again before creating it again, or a second collection with the same name appears.
-                self._collections, self._index = None, TagIndex()
-                raise
-        return collections[(name, kind)]
+            with translated(f"creating the collection {name!r}"):  # not retried: a retry could make two
+                created = self._project.create_collection(
+                    name, description="Managed by labelsync", collection_type=ProjectCollectionType(kind)
+                )
+            collections[(name, kind)] = [created]
+            self._members[str(created.uuid)] = set()
+        return collections[(name, kind)][0]
+
+    def _holding(self, name: str, kind: str, removed: set[Item]) -> list[tuple[Any, set[Item]]]:
+        """Each collection of this tag with the items to remove from it: those it holds (a label's item
+        on whichever frame it was added), and any no collection is known to hold go to the oldest."""
+        group = self._load().get((name, kind), []) if removed else []
+
+        def key(item: Item) -> Item:
+            return item if kind == FRAME else (item[0], item[2])
+
+        wanted = {key(item) for item in removed}
+        holding = [(c, {i for i in self._members[str(c.uuid)] if key(i) in wanted}) for c in group]
+        held = {key(i) for _, items in holding for i in items}
+        if group and (unknown := {i for i in removed if key(i) not in held}):
+            holding[0][1].update(unknown)
+        return holding
 
     def _remember(self, name: str, kind: str, added: set[Item], removed: set[Item]) -> None:
+        group = self._load().get((name, kind), [])
+        if added and group:
+            self._members[str(group[0].uuid)].update(added)
+        gone = {item if kind == FRAME else (item[0], item[2]) for item in removed}
+        for collection in group:
+            members = self._members[str(collection.uuid)]
+            members.difference_update({i for i in members if (i if kind == FRAME else (i[0], i[2])) in gone})
         for item in added:
             if kind == FRAME:
                 self._index.data[item[0]][name].add(item[1])
@@ -147,6 +203,12 @@ class CollectionTags:
                 self._index.data[item[0]][name].discard(item[1])
             else:
                 self._index.labels[item[0]][item[2]].discard(name)
+
+
+def _age(collection: Any) -> tuple[bool, float, str]:
+    """Oldest first, the same order in every run: by creation time, then uuid."""
+    created = collection.created_at
+    return (created is None, created.timestamp() if created is not None else 0.0, str(collection.uuid))
 
 
 def _items(row: LabelRow, unit: DataUnit) -> dict[tuple[str, str], set[Item]]:
