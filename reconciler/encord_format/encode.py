@@ -214,14 +214,14 @@ class _Patch:
             entry = self._frame_object(obj.hash, cls, geometry, points, old_frames.get(frame))
             self._frame(frame).setdefault("objects", []).append(entry)
         answer = dict(old_answer or {})
-        answer["classifications"] = self._answers(
-            cls.attributes, obj.answers, (old_answer or {}).get("classifications") or [], fail, dynamic=False
-        )
-        answer["objectHash"] = obj.hash
+        old_answers = (old_answer or {}).get("classifications") or []
+        old_list = (old_actions or {}).get("actions") or []
         if old_frames and any(e.get("featureHash") != cls.hash for e in old_frames.values()):
             answer.pop("objectNumber", None)  # a number counts objects of one class
+            old_answers, old_list = self._own(cls, old_answers), self._own(cls, old_list)
+        answer["classifications"] = self._answers(cls.attributes, obj.answers, old_answers, fail, dynamic=False)
+        answer["objectHash"] = obj.hash
         self.out["object_answers"][obj.hash] = answer
-        old_list = (old_actions or {}).get("actions") or []
         if obj.dynamic or old_list:
             actions = dict(old_actions or {})
             actions["actions"] = self._dynamic(cls.attributes, obj.dynamic, old_list, fail)
@@ -297,9 +297,8 @@ class _Patch:
     ) -> list[dict[str, Any]]:
         """The answer entries for `answers`, in the old entries' order: an answer that did not change keeps its
         old entries as they were, a changed one keeps its old entry's other keys, a new one comes last;
-        entries labelsync does not manage stay (`_own`)."""
+        entries labelsync does not manage stay."""
         managed = {a.hash for a in walk_attributes(scope) if a.dynamic is dynamic}
-        old = self._own(scope, old)
         decoder = AnswerDecoder(self.ontology, scope, fail)
         wanted = dict(answers)
         by_feature: dict[str, list[dict[str, Any]]] = {}
@@ -323,10 +322,10 @@ class _Patch:
                 result.append(answer_entry(self.ontology, feature, value, fail, base=None))
         return result
 
-    def _own(self, scope: tuple[Attribute, ...], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`entries` but answers to attributes the ontology gives another class (the label's class changed):
-        they are not the label's any more, and Encord refuses them. Entries the ontology does not know stay."""
-        in_scope = {a.hash for a in walk_attributes(scope)}
+    def _own(self, cls: ObjectClass, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """For an object whose class changed: `entries` but answers to the old class's attributes (known to the
+        ontology, not `cls`'s), which Encord refuses on the new class. Entries the ontology does not know stay."""
+        in_scope = {a.hash for a in walk_attributes(cls.attributes)}
         return [
             e
             for e in entries
@@ -341,7 +340,7 @@ class _Patch:
         fail: Fail,
     ) -> list[dict[str, Any]]:
         managed = {a.hash for a in walk_attributes(scope) if a.dynamic}
-        kept = [e for e in self._own(scope, old) if str(e.get("featureHash")) not in managed]
+        kept = [e for e in old if str(e.get("featureHash")) not in managed]
         firsts: dict[str, dict[str, Any]] = {}
         for entry in old:
             firsts.setdefault(str(entry.get("featureHash")), entry)
