@@ -644,14 +644,15 @@ def run(args: argparse.Namespace, work: Path, project: Path, server: Any) -> Non
         "labelrow.PUT": 0,
     }
     expected_apply = {
-        "labelrowmetadata.GET": math.ceil(k / b),  # each bundle's metadata, read again right before its save
+        # apply's own listing (the plan's rows' label hashes), then each bundle's metadata right before its save
+        "labelrowmetadata.GET": 1 + math.ceil(k / b),
         "labelrow.GET": math.ceil(k / b),
         "labelrow.POST": math.ceil(k / b),
         "labelrow.PUT": 0,
     }
     print()
     print(
-        f"Formula check (rows {n}, changed {k}, bundle {b}): plan = 1 listing + ceil({n}/{b}) fetches; apply adds ceil({k}/{b}) fetch + metadata read + save"
+        f"Formula check (rows {n}, changed {k}, bundle {b}): plan = 1 listing + ceil({n}/{b}) fetches; apply = 1 listing + ceil({k}/{b}) fetch + metadata read + save"
     )
     print(f"  {'route':<22} {'plan exp':>9} {'plan got':>9} {'apply exp':>10} {'apply got':>10}")
     for route in rpc:

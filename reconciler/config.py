@@ -30,8 +30,10 @@ _REMOTE_KEYS = {
         "connect_timeout",
         "read_timeout",
         "write_timeout",
+        "concurrency",
     ),
 }
+MAX_CONCURRENCY = 16
 _DELETE_KEYS = ("allow", "max", "max_share")
 DEFAULT_MAX_DELETE_SHARE = 0.5
 _LIMIT_KEYS = ("label_file_bytes", "mask_bytes", "mask_pixels")
@@ -118,6 +120,15 @@ def _parse(doc: Any, source: Path, text: str) -> Config:
         if key not in _REMOTE_KEYS[kind]:
             known = _REMOTE_KEYS[kind]
             raise fail(("remote", key), f"unknown setting for a {kind} remote{suggest(str(key), known)}")
+    concurrency = remote_doc.get("concurrency", 1)
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY
+    ):
+        raise fail(
+            ("remote", "concurrency"), f"expected a whole number of requests at once, 1 to {MAX_CONCURRENCY}"
+        )
     defaults = Config(root=source.parent)
     settings = {**(defaults.remote.settings if kind == "local" else {}), **remote_doc}
     settings.pop("kind", None)

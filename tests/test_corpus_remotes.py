@@ -12,9 +12,10 @@ What survives an apply (`annotator_marks` names the fields `with_annotator_field
 
 - local: the stored dict byte for byte but the edited label, and on the edited label every field labelsync
   does not manage (reviews, confidence, authors, isDeleted, unknown keys).
-- Encord: what the SDK reads. labelsync writes through `LabelRowV2.save()`, so a saved row is the SDK's
-  reading of it: `SDK_DROPS` is what the SDK leaves out, from the whole row, on the first save (its
-  limitation, not labelsync's); the rest survives.
+- Encord: the same, but for `SDK_DROPS`. labelsync reads the row dicts through the SDK's label row client
+  (`get_label_rows`) and saves the patched dicts as they are (`save_label_rows`), never through
+  `LabelRowV2`; the SDK's `LabelRow` that wraps each dict read keeps the row's own top-level fields only, so
+  an unknown top-level key is lost on the first save (the SDK's limitation, not labelsync's).
 
 Rows of the other data types load, are counted (`LabelRow.carried`), are skipped by pull and plan, and are
 never written. Pull skips no row of a declarable type; bugs found have their own minimal test at the end.
@@ -58,6 +59,7 @@ from encord.objects.coordinates import (
     RotatableBoundingBoxCoordinates,
 )
 from encord.objects.ontology_labels_impl import LabelRowV2
+from encord.orm.label_row import LabelRow
 from fake_encord import FakeEncord, Image
 from labelsync_workspace import Result, Workspace
 
@@ -596,20 +598,13 @@ def annotator_marks(row: dict[str, Any]) -> set[str]:
     return marks
 
 
-SDK_DROPS = frozenset(
-    {
-        "object reviews",
-        "object unknown keys",
-        "classification unknown keys",
-        "classification answer unknown keys",
-        "row unknown keys",
-        "object answers without geometry",
-        "classification without featureHash",
-    }
-)
-"""What the SDK (0.1.211) leaves out of a row it saves: `LabelRowV2.from_labels_dict` does not keep them,
-so `to_encord_dict()` (what `save()` sends) has none of them, on any label of the row. Kept: confidence,
-createdBy, lastEditedBy, manualAnnotation, isDeleted."""
+SDK_DROPS = frozenset({"row unknown keys"})
+"""What the SDK (0.1.211) leaves out of a row labelsync saves: its `LabelRow` (`orm.label_row`), which
+`get_label_rows` wraps each dict in, keeps only the top-level keys in its `DB_FIELDS` (so an unknown key,
+and `is_shadow_data`, which the server sends and the SDK never saves either, go). Kept, since labelsync
+no longer builds a `LabelRowV2` (whose `from_labels_dict` dropped them): reviews, unknown keys of objects,
+classifications and answers, object answers without geometry, classifications without a featureHash, and
+confidence, createdBy, lastEditedBy, manualAnnotation, isDeleted."""
 
 
 # -- checking a written row ----------------------------------------------------------------------------------
@@ -707,15 +702,13 @@ def _actions_unordered(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_encord_raw(placed: Placed, before: dict[str, Any], after: dict[str, Any], edit: Edit) -> None:
-    """The saved dict is the SDK's reading of the row patched at the edited label: `SDK_DROPS` gone from
-    every label of the row, everything else as it was."""
-    sdk_before = sdk_dict(placed, before)
-    assert _actions_unordered(without(after, edit.label_hash)) == _actions_unordered(
-        without(sdk_before, edit.label_hash)
-    ), placed.name
-    marks = annotator_marks(before)
-    assert marks & SDK_DROPS, placed.name  # the row had some to lose
-    assert annotator_marks(after) == marks - SDK_DROPS, placed.name
+    """The saved dict is the stored dict patched at the edited label, as on the local remote: everything but
+    the edited label byte for byte, the edited label keeping every field labelsync does not manage; only
+    `SDK_DROPS` is gone."""
+    assert annotator_marks(before) & SDK_DROPS, placed.name  # the row had some to lose
+    assert annotator_marks(after) == annotator_marks(before) - SDK_DROPS, placed.name
+    assert not set(after) - set(LabelRow.DB_FIELDS), placed.name
+    check_local_raw(placed, {k: v for k, v in before.items() if k in LabelRow.DB_FIELDS}, after, edit)
 
 
 # -- the round trip ------------------------------------------------------------------------------------------
@@ -783,10 +776,10 @@ def by_name(rows: list[Placed], name: str) -> Placed:
 
 
 def expected_carried(remote: str, placed: Placed) -> int:
-    """Labels of the row labelsync cannot declare: objects of a 3D cuboid class, and (where the remote keeps
-    them: not on Encord, whose SDK drops them on reading) the object answers without geometry and the
-    classification without a class that `with_annotator_fields` adds (no object answers without geometry on
-    audio, plain_text and time_series rows, whose SDK reading needs every object answer to be an object)."""
+    """Labels of the row labelsync cannot declare: objects of a 3D cuboid class, the object answers without
+    geometry and the classification without a class that `with_annotator_fields` adds (no object answers
+    without geometry on audio, plain_text and time_series rows). The same on both remotes: labelsync decodes
+    Encord's row dicts itself, and keeps what the SDK's reading would drop."""
     cuboids = {
         e["objectHash"]
         for unit in placed.row["data_units"].values()
@@ -794,8 +787,6 @@ def expected_carried(remote: str, placed: Placed) -> int:
         for e in blob.get("objects") or []
         if e.get("featureHash") == F.obj("cuboid")
     }
-    if remote != "local":
-        return len(cuboids)
     return len(cuboids) + (ORPHAN_OBJECT_HASH in placed.row["object_answers"]) + 1
 
 
@@ -828,9 +819,8 @@ def test_rows_of_undeclarable_types_load_and_count_their_labels(corpus_remote: C
     fetched = remote.fetch([RowKey(p.data_hash) for p in rows])
     for placed in rows:
         row = fetched[RowKey(placed.data_hash)]
-        stored = corpus_remote.raw(placed)
-        seen = stored if corpus_remote.name == "local" else sdk_dict(placed, stored)  # Encord: the SDK's reading
-        assert (row.labels, row.carried) == ((), label_count(seen)), placed.name
+        stored = corpus_remote.raw(placed)  # on Encord too: labelsync decodes the dict the server sends
+        assert (row.labels, row.carried) == ((), label_count(stored)), placed.name
         assert row.carried > 0, placed.name
 
 

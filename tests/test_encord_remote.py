@@ -355,7 +355,7 @@ def test_a_rate_limit_on_saves_is_waited_out_and_everything_lands(encord_ws: Wor
 
 
 def test_a_rate_limit_beyond_every_retry_names_the_rows_not_written(encord_ws: Workspace) -> None:
-    set_remote(encord_ws, max_retries=0)  # the SDK gives up at once: labelsync's own retries remain
+    set_remote(encord_ws, max_retries=0)  # one attempt: labelsync retries (the SDK's own retries are off)
     srv = server(encord_ws)
     srv.faults.add(Fault.http_status("labelrow.POST", 429, times=None, headers={"Retry-After": "1"}))
     result = apply(encord_ws)
@@ -367,7 +367,7 @@ def test_a_rate_limit_beyond_every_retry_names_the_rows_not_written(encord_ws: W
         f"failed: {title} was not written: rate limited while saving 8 label rows" for title in TITLES
     )
     assert "error: 8 label rows could not be written" in result.stderr
-    assert srv.count("labelrow.POST") == 2  # labelsync tries once more after the SDK gives up
+    assert srv.count("labelrow.POST") == 1  # max_retries + 1 attempts in all
     assert not any(label_count(stored(encord_ws, title)) for title in TITLES)  # rows created, empty
 
     srv.faults.clear()
@@ -404,14 +404,58 @@ def test_a_persistent_server_error_names_the_rows_and_a_rerun_converges(encord_w
             for line in failed_lines(result)
         ), title
     assert "upgrade the SDK" not in result.stderr
-    # The SDK's 4 attempts, twice: labelsync tries once more after the SDK has given up.
-    assert srv.count("labelrow.POST") == 8
+    # max_retries + 1 = 4 attempts in all (labelsync retries; the SDK's own retries are off, not multiplied).
+    assert srv.count("labelrow.POST") == 4
     assert not any(label_count(stored(encord_ws, title)) for title in TITLES)
 
     srv.faults.clear()
     again = apply(encord_ws)
     assert again.exit_code == 0, again.output
     assert EXAMPLE_WRITTEN in again.stdout
+    assert_example_landed(encord_ws)
+
+
+def test_a_persistent_server_error_stops_apply_after_three_failed_saves(encord_ws: Workspace) -> None:
+    """Once a save has failed after its retries, the next ones get one attempt each; the third failure in a
+    row stops apply (exit 1) instead of spending every retry on every bundle that is left."""
+    srv = server(encord_ws)
+    srv.faults.add(Fault.http_status("labelrow.POST", 500, times=None))
+    result = apply(encord_ws, "--bundle-size", "2")
+    assert result.exit_code == 1, result.output
+    assert_lines(
+        result.stderr,
+        "error: Encord answered with a server error while saving 2 label rows; 3 saves in a row failed, so "
+        "apply stopped: 0 label rows written before it stopped (they stay written), the rest of the plan was "
+        "not written; run apply again once Encord answers",
+    )
+    assert srv.count("labelrow.POST") == 4 + 1 + 1  # the first bundle's attempts, then one each
+    assert srv.count("labelrow.PUT") == 3  # the fourth bundle was never read
+    assert not any(label_count(stored(encord_ws, title)) for title in TITLES)
+
+    srv.faults.clear()
+    again = apply(encord_ws)
+    assert again.exit_code == 0, again.output
+    assert EXAMPLE_WRITTEN in again.stdout
+    assert_example_landed(encord_ws)
+
+
+def test_a_save_that_succeeds_gives_later_saves_their_retries_back(encord_ws: Workspace) -> None:
+    srv = server(encord_ws)
+    srv.faults.add(Fault.http_status("labelrow.POST", 500, times=4))  # the first bundle, every attempt
+    later = Fault.http_status("labelrow.POST", 500, times=2)
+
+    def arm(record: RequestRecord) -> None:  # the second bundle (one attempt) landed: fail the third twice
+        srv.faults.add(later)
+
+    srv.faults.add(Fault.after("labelrow.POST", arm))
+    result = apply(encord_ws, "--bundle-size", "2")
+    assert result.exit_code == 1, result.output
+    assert "Apply complete: 6 label rows written" in result.stdout
+    assert "2 failed" in result.stdout
+    assert later.fired == 2
+    assert srv.count("labelrow.POST") == 4 + 1 + 3 + 1  # the third bundle is retried again, and lands
+    srv.faults.clear()
+    assert apply(encord_ws).exit_code == 0
     assert_example_landed(encord_ws)
 
 
@@ -455,7 +499,7 @@ def test_saves_that_always_answer_too_late_are_found_written_on_recovery(encord_
     result = apply(encord_ws)
     assert result.exit_code == 0, result.output
     assert EXAMPLE_WRITTEN in result.stdout  # every attempt timed out, the re-fetch found the rows there
-    assert srv.count("labelrow.POST") == 2  # the SDK gives up at once; labelsync tries once more
+    assert srv.count("labelrow.POST") == 1  # max_retries + 1 attempts
     saves = [i for i, r in enumerate(srv.requests) if r.route == "labelrow.POST"]
     assert srv.requests[saves[-1] + 1].route == "labelrow.GET"  # the recovery fetch
     srv.faults.clear()
@@ -508,6 +552,7 @@ def test_a_bundle_too_large_for_the_server_is_split_until_it_fits(encord_ws: Wor
     assert EXAMPLE_WRITTEN in result.stdout
     saves = srv.records("labelrow.POST")
     assert (saves[0].n, saves[0].status) == (8, 413)
+    assert [r.n for r in saves].count(8) == 1  # split at once: a 413 is never sent again
     landed = [r for r in saves if r.status == 200]
     assert all(r.bytes <= limit for r in landed)
     assert sum(r.n for r in landed) == 8
@@ -655,6 +700,74 @@ def test_an_apply_costs_one_fetch_one_metadata_read_and_one_save_per_bundle_of_c
     }
     assert [r.n for r in server(applied).records("labelrow.POST")] == [2, 1]
     assert_converged(applied)
+
+
+def untagged(doc: Any) -> Any:
+    """A label file's content without any tag: no `tags` or `frame_tags` anywhere."""
+    if isinstance(doc, dict):
+        for key in ("tags", "frame_tags"):
+            doc.pop(key, None)
+        for value in doc.values():
+            untagged(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            untagged(value)
+    return doc
+
+
+def test_a_project_without_collections_costs_one_collection_request(encord_ws: Workspace) -> None:
+    """The tag collections are read once per command, and only when a main-branch row is read: a plan of
+    rows that do not exist yet reads none; with no collection in the project, the listing's one empty
+    page is all (no file declares a tag here, yet one that prunes would remove any tag the rows had)."""
+    for path in sorted(encord_ws.root.glob("labels/**/*.yaml")):
+        if path.name != "manifest.yaml":
+            encord_ws.edit_label_file(str(path.relative_to(encord_ws.root)), untagged)
+    srv = server(encord_ws)
+    first = plan(encord_ws)
+    assert first.exit_code == 2, first.output
+    assert routes(encord_ws)["collection reads"] == 0  # no row exists yet: nothing is fetched
+    srv.clear_log()
+    result = apply(encord_ws)
+    assert result.exit_code == 0, result.output
+    assert routes(encord_ws)["collection reads"] == 1  # read once, when the created rows are decoded
+    assert srv.collections(project(encord_ws)) == []
+    srv.clear_log()
+    again = plan(encord_ws)
+    assert again.exit_code == 0, again.output
+    assert routes(encord_ws) == {
+        "open": 2,
+        "list": 1,
+        "fetch": 1,
+        "create": 0,
+        "save": 0,
+        "collection reads": 1,
+        "collection writes": 0,
+        "total": 5,
+    }
+
+
+def test_bundles_fetched_together_are_those_fetched_one_at_a_time(applied: Workspace) -> None:
+    """`fetch_bundles`: one request per bundle, up to `remote.concurrency` at once, results in order."""
+    set_remote(applied, concurrency=3)
+    remote = applied.remote()
+    keys = [applied.key(title) for title in sorted(TITLES)]
+    bundles = [keys[start : start + 3] for start in range(0, len(keys), 3)]
+    one_by_one = [remote.fetch(bundle) for bundle in bundles]
+    server(applied).clear_log()
+    together = list(remote.fetch_bundles(bundles))  # type: ignore[attr-defined]
+    assert together == one_by_one
+    assert [list(rows) for rows in together] == bundles
+    assert sorted(r.n for r in server(applied).records("labelrow.GET")) == sorted(len(b) for b in bundles)
+    assert server(applied).count() == len(bundles)  # the collections were read once, by the first fetch
+
+
+@pytest.mark.parametrize("value", [0, 17, "four", True])
+def test_a_bad_concurrency_is_named_before_any_request(encord_ws: Workspace, value: object) -> None:
+    set_remote(encord_ws, concurrency=value)
+    result = plan(encord_ws)
+    assert result.exit_code == 1, result.output
+    assert "remote.concurrency: expected a whole number of requests at once, 1 to 16" in result.stderr
+    assert server(encord_ws).count() == 0
 
 
 # -- 10. every row labelsync writes is one the SDK reads -----------------------------------------------------

@@ -29,9 +29,12 @@ _REQUEST_SETTINGS = {  # name: (minimum, whole numbers only, what is expected)
 
 DEFAULT_TIMEOUTS = {"connect_timeout": 10, "read_timeout": 10, "write_timeout": 60}
 """Seconds, per attempt, where `remote:` does not say (the SDK's own are 180 s each). A server that
-connects and never answers fails the first request, opening the project, after the SDK's four attempts
-and its backoff between them (0, 3 and 6 s): about 50 s, not 12 minutes. A save's answer (which
-`write_timeout` bounds) may take longer to come than a read's."""
+connects and never answers fails the first request, opening the project, after four attempts and the
+backoff between them (0, 3 and 6 s): about 50 s, not 12 minutes. A save's answer (which `write_timeout`
+bounds) may take longer to come than a read's."""
+
+DEFAULT_CONCURRENCY = 4
+"""Requests labelsync has in flight at once, where `remote.concurrency` does not say."""
 
 
 def request_settings(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -48,14 +51,24 @@ def request_settings(settings: Mapping[str, Any]) -> dict[str, float]:
     return checked
 
 
+def concurrency_of(settings: Mapping[str, Any]) -> int:
+    """`remote.concurrency` (checked by `config`), or the default."""
+    value = settings.get("concurrency")
+    return DEFAULT_CONCURRENCY if value is None else int(value)
+
+
 def connect(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Any:
-    """An authenticated `EncordUserClient`, or a ConfigError/RemoteError that says what to fix."""
+    """An authenticated `EncordUserClient`, or a ConfigError/RemoteError that says what to fix.
+
+    The SDK's retries of a request are off (`max_retries=0`): labelsync retries (`errors.Retries`), so
+    that a 413 is never sent twice and a persistent error costs `max_retries + 1` attempts, not
+    (`max_retries + 1`) squared."""
     from encord.http.constants import RequestsSettings
     from encord.user_client import EncordUserClient
 
     env = os.environ if environ is None else environ
     domain = domain_of(settings)
-    requests = RequestsSettings(**request_settings(settings))  # type: ignore[arg-type]
+    requests = RequestsSettings(**{**request_settings(settings), "max_retries": 0})  # type: ignore[arg-type]
     token_env = settings.get("token_env")
     key_env = str(settings.get("key_env", "ENCORD_SSH_KEY"))
     key_file_env = str(settings.get("key_file_env", "ENCORD_SSH_KEY_FILE"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ from reconciler.errors import RemoteError
 T = TypeVar("T")
 
 DEFAULT_BACKOFF = 1.5
-"""Seconds: the SDK's default backoff factor, used for labelsync's own retries unless configured."""
+"""Seconds: the SDK's default backoff factor, used for labelsync's retries unless configured."""
+DEFAULT_MAX_RETRIES = 3
+"""The SDK's default retries of a failed request: labelsync makes 1 + this many attempts unless configured."""
 
 
 class RetryableRemoteError(RemoteError):
@@ -25,6 +28,10 @@ class RetryableRemoteError(RemoteError):
 
 class RejectedError(RemoteError):
     """The server refused the request's content (a row, or the payload's size): split and retry."""
+
+
+class TooLargeError(RejectedError):
+    """HTTP 413: the server refused the request before reading it, so nothing of it was stored."""
 
 
 @contextmanager
@@ -44,13 +51,15 @@ def translated(where: str) -> Iterator[None]:
     except ex.RateLimitExceededError as exc:
         raise RetryableRemoteError(f"rate limited while {where}", getattr(exc, "retry_after", None)) from None
     except ex.PayloadTooLargeError as exc:
-        raise RejectedError(f"payload too large while {where}: {_message(exc)}") from None
+        raise TooLargeError(f"payload too large while {where}: {_message(exc)}") from None
     except (ex.InvalidArgumentsError, ex.CorruptedLabelError, ex.AnswerDictionaryError, ex.LabelRowError) as exc:
         raise RejectedError(f"Encord rejected the request while {where}: {_message(exc)}") from None
     except (ex.GenericServerError, ex.UnknownException):
         # The SDK's own text for these says nothing useful ("an error of type `None` ... upgrade the SDK").
         raise RetryableRemoteError(f"Encord answered with a server error while {where}") from None
     except (ex.RequestException, ex.TimeOutError) as exc:
+        if any(isinstance(c, _UNREACHABLE) for c in _causes(exc)):  # the SDK retried connecting already
+            raise RemoteError(_network_message(exc, where)) from None
         raise RetryableRemoteError(_network_message(exc, where)) from None
     except ex.EncordException as exc:
         raise RemoteError(f"Encord error while {where}: {_message(exc)}") from None
@@ -60,38 +69,46 @@ def translated(where: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Retries:
-    """labelsync's own retries of a call that still failed after the SDK's retries: `attempts` in all,
-    waiting the server's Retry-After or `backoff * 2**n` seconds (capped at 30) between them. The
-    remote's `backoff_factor` setting paces them as it paces the SDK's."""
+    """labelsync's retries of a call that failed with a rate limit, a server error or a timeout: `attempts`
+    in all, waiting the server's Retry-After or, like the SDK's own retry policy (urllib3's), nothing before
+    the first retry and `backoff * 2**n` seconds (capped at 30) before the n-th after it.
 
-    attempts: int = 2
-    """The SDK already retried (4 attempts): one more round covers envelope rate limits, which it does
-    not retry, without multiplying a persistent outage's cost."""
+    The SDK's session retries are switched off (`client.connect` passes it `max_retries=0`): it would retry
+    a 413 as it retries a 500, sending the same bytes four times before labelsync can split the bundle,
+    and it does not retry envelope rate limits. So labelsync retries, everything the same way, and never
+    a 413 or a rejected row (`RejectedError`). The SDK still retries establishing a connection."""
+
+    attempts: int = 1 + DEFAULT_MAX_RETRIES
     backoff: float = DEFAULT_BACKOFF
     sleep: Callable[[float], None] | None = None
 
-    def call(self, call: Callable[[], T]) -> T:
-        """Call again after a RetryableRemoteError."""
+    def call(self, call: Callable[[], T], attempts: int | None = None) -> T:
+        """Call again after a RetryableRemoteError, up to `attempts` (default `self.attempts`) in all."""
         import time
 
         pause = self.sleep or time.sleep
-        for attempt in range(self.attempts):
+        total = max(1, self.attempts if attempts is None else attempts)
+        for attempt in range(total):
             try:
                 return call()
             except RetryableRemoteError as exc:
-                if attempt == self.attempts - 1:
+                if attempt == total - 1:
                     raise
-                pause(exc.retry_after if exc.retry_after else min(self.backoff * 2.0**attempt, 30.0))
+                pause(exc.retry_after if exc.retry_after else self.delay(attempt))
         raise AssertionError("unreachable")
 
-    def sdk_call(self, where: str, call: Callable[[], T]) -> T:
-        """One SDK call: its exceptions translated, rate limits and server errors retried."""
+    def delay(self, attempt: int) -> float:
+        """Seconds before retrying after failed attempt number `attempt` (0 for the first)."""
+        return 0.0 if attempt == 0 else min(self.backoff * 2.0**attempt, 30.0)
+
+    def sdk_call(self, where: str, call: Callable[[], T], attempts: int | None = None) -> T:
+        """One SDK call: its exceptions translated, rate limits, server errors and timeouts retried."""
 
         def attempt() -> T:
             with translated(where):
                 return call()
 
-        return self.call(attempt)
+        return self.call(attempt, attempts)
 
 
 def _network_message(exc: BaseException, where: str) -> str:
@@ -99,11 +116,7 @@ def _network_message(exc: BaseException, where: str) -> str:
     text = _message(exc)
     if text.startswith("Error parsing JSON response"):
         return f"Encord answered with an error page instead of JSON while {where}"
-    causes: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and len(causes) < 20:
-        causes.append(cause)
-        cause = cause.__cause__ or cause.__context__
+    causes = _causes(exc)
     refused = [
         c.strerror for c in causes if isinstance(c, OSError) and not isinstance(c, TimeoutError) and c.strerror
     ]
@@ -115,6 +128,20 @@ def _network_message(exc: BaseException, where: str) -> str:
             "(see remote.connect_timeout, read_timeout and write_timeout in labelsync.yaml)"
         )
     return f"Encord failed while {where}: {text}"
+
+
+_UNREACHABLE = (ConnectionRefusedError, socket.gaierror)
+"""Causes that mean no connection could be made: the SDK retries connecting (`connection_retries`), so
+labelsync does not retry them again."""
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    causes: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 20:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return causes
 
 
 def _message(exc: BaseException) -> str:

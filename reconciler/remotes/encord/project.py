@@ -1,43 +1,82 @@
 """`EncordProject`: the `Remote` protocol over an Encord project, through the official SDK.
 
-Reading: the listing is one request per branch; rows are initialised in bundles (one request per
-bundle); a data unit with no label row yet counts as empty and is not created by a plan.
+Reading: the listing is one request per branch; rows are read in bundles (one request per bundle); a
+data unit with no label row yet counts as empty and is not created by a plan. Rows are read as the
+label-row dicts the server sends, through the SDK's own label row client (`Project._client`, an
+`EncordClientProject`): `get_label_rows`, the call `LabelRowV2.initialise_labels` makes, and
+`create_label_rows`, the one it makes for a row that does not exist yet. labelsync decodes those dicts
+itself (`encord_format.decode_row`) instead of building a `LabelRowV2` from each (`from_labels_dict`)
+and serialising it back (`to_encord_dict`): that was three quarters of a plan's time, and the SDK's
+reading drops what it does not model (reviews, unknown keys of labels and answers, answers of objects
+without geometry, classifications without a featureHash), which then went missing from every row saved.
+The SDK's `LabelRow` (`orm.label_row`) that wraps each dict keeps the row's own fields (its `DB_FIELDS`)
+and everything under them as sent; a top-level key it does not know is still left out.
+
 Writing, per bundle: fetch the rows unless `fetch` read them moments ago (apply fetches each bundle
 right before writing it: one fetch per bundle, not two), creating missing ones; skip any whose
-fingerprint is not the plan's, replace the labels of the live `LabelRowV2`s keeping their identity,
-read the rows' metadata again (one listing request for the bundle) and skip any whose `last_edited_at`
-moved since the fetch, save the rest in one request, then update tag collections. When the server
-rejects the bundle, find out which rows landed (by fetching them again), split the rest in halves and
-try again, down to single rows, so one bad row never blocks the others and every row's fate is known.
+fingerprint is not the plan's, patch each fetched dict (`encord_format.encode_row`: only the labels the
+plan changes), read the rows' metadata again (one listing request for the bundle) and skip any whose
+`last_edited_at` moved since the fetch, and save the patched dicts as they are in one request
+(`save_label_rows`, the SDK's bulk save `LabelRowV2.save` goes through), then update tag collections.
+When the server rejects the bundle, find out which rows landed (by fetching them again; not after a
+413, which stores nothing), split the rest in halves and try again, down to single rows, so one bad row
+never blocks the others and every row's fate is known. A rate limit, a server error or a timeout is
+retried (`errors.Retries`; the SDK's own retries are off, so a 413 is split at once); once a save has
+failed after its retries, later saves get one attempt each until one succeeds, and after
+`MAX_FAILED_SAVES` failed saves in a row apply stops with an error (the rows written so far stay written).
 
 Encord's save has no version check: an edit that lands between that metadata read and the save request
 is overwritten, and so is one stamped in the same second as the row's edit before the fetch (Encord's
 timestamps have one-second resolution). The read comes after the bundle is encoded, so that window is one
 request's round trip.
+
+Requests run on a bounded thread pool (`remote.concurrency`, default 4): the tag collections are read
+alongside the first bundle of rows that needs them, a bundle's row creations (one request per branch) and
+its fetch go out together, and `fetch_bundles` reads several bundles at once. Results are put together in
+the order asked, so nothing depends on which answer comes first.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.canonical import row_fingerprint
-from reconciler.encord_format import decode_row, encode_row
+from reconciler.encord_format import decode_row, encode_row, encord_timestamp
 from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
-from reconciler.remotes.encord.client import connect, domain_of, get_project, request_settings
-from reconciler.remotes.encord.errors import DEFAULT_BACKOFF, RejectedError, Retries, translated
+from reconciler.remotes.encord.client import concurrency_of, connect, domain_of, get_project, request_settings
+from reconciler.remotes.encord.errors import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_RETRIES,
+    RejectedError,
+    Retries,
+    RetryableRemoteError,
+    TooLargeError,
+    translated,
+)
 from reconciler.remotes.encord.tags import CollectionTags
 from reconciler.remotes.manifest import image_size
 
+T = TypeVar("T")
+
 REFETCH_AFTER = 60.0
 """Seconds: a row read by `fetch` longer ago than this is read again before it is written."""
+
+MAX_FAILED_SAVES = 3
+"""Saves that failed after their retries, in a row, before apply stops: with the default 3 retries, a
+persistent server error costs 4 + 1 + 1 save requests in all, not 8 a bundle for every bundle."""
+
+GET_LIMIT = 1000
+"""Rows per `get_label_rows` / `create_label_rows` request (the SDK's bundle limits; `bundle_size` is at most this)."""
 
 
 class EncordProject:
@@ -46,19 +85,30 @@ class EncordProject:
             raise ConfigError("remote.project_hash is missing: the Encord project's hash (in its URL)")
         self.project_hash = str(settings["project_hash"])
         self.domain = domain_of(settings)
+        checked = request_settings(settings)
+        self._retries = Retries(
+            attempts=1 + int(checked.get("max_retries", DEFAULT_MAX_RETRIES)),
+            backoff=float(checked.get("backoff_factor", DEFAULT_BACKOFF)),
+        )
+        self._concurrency = concurrency_of(settings)
         client = connect(settings, environ)
-        self._project = get_project(client, self.project_hash, self.domain)
+        self._project = self._retries.call(lambda: get_project(client, self.project_hash, self.domain))
         with translated("reading the project's ontology"):
             self._ontology = Ontology.from_editor_dict(self._project.ontology_structure.to_dict())
-        backoff = request_settings(settings).get("backoff_factor", DEFAULT_BACKOFF)
-        self._retries = Retries(backoff=float(backoff))
-        self._rows: dict[RowKey, Any] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._label_hashes: dict[RowKey, str | None] = {}
+        """Each listed row's label hash (None: no row yet), and each created row's."""
+        self._dicts: dict[RowKey, dict[str, Any]] = {}
+        """Each row's dict as the server last sent it, or as labelsync last saved it."""
         self._fetched: dict[RowKey, float] = {}
-        """Rows whose live `LabelRowV2` holds the server's row as read at this time.monotonic()."""
+        """Rows whose dict in `_dicts` is the server's row as read at this time.monotonic()."""
         self._edited: dict[RowKey, Any] = {}
         """Each row's `last_edited_at` as its last fetch read it: a save skips a row whose time moved."""
         self._units: dict[str, DataUnit] = {}
-        self._tags = CollectionTags(self._project, self._retries)
+        self._tags = CollectionTags(self._project, self._retries, self._map, self._submit)
+        self._failed_saves = 0
+        self._written = 0
 
     @property
     def description(self) -> str:
@@ -77,20 +127,45 @@ class EncordProject:
             for row in rows:
                 unit = self._units.setdefault(row.data_hash, _data_unit(row))
                 key = RowKey(row.data_hash, branch)
-                self._rows[key] = row
+                self._label_hashes[key] = row.label_hash
                 self._fetched.pop(key, None)
                 if row.label_hash is not None:
                     listed[key] = RowListing(key, unit, row.label_hash, None)
         return Listing(tuple(sorted(self._units.values(), key=lambda u: u.title)), listed)
 
     def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
-        existing = [key for key in keys if self._row(key).label_hash is not None]
-        self._initialise(existing)
+        existing = [key for key in keys if self._label_hash(key) is not None]
+        self._read(existing)
         return {key: self._decode(key) if key in existing else LabelRow(key) for key in keys}
+
+    def fetch_bundles(self, bundles: Sequence[Sequence[RowKey]]) -> Iterator[dict[RowKey, LabelRow]]:
+        """`fetch` of each bundle, in order, with up to `remote.concurrency` bundles' requests in flight:
+        one request per bundle, as `fetch` makes. Each bundle is decoded when its turn comes, so a caller
+        diffing bundle i overlaps with the requests of the next ones."""
+        existing = [[key for key in bundle if self._label_hash(key) is not None] for bundle in bundles]
+        if any(key.branch == "main" for keys in existing for key in keys):
+            self._tags.start()
+        window: list[Future[dict[str, dict[str, Any]]]] = []
+        requested = 0
+        for index, bundle in enumerate(bundles):
+            while requested < len(bundles) and requested < index + self._concurrency:
+                window.append(self._submit(self._get_dicts, existing[requested]))
+                requested += 1
+            self._store(existing[index], window[index].result())
+            yield {key: self._decode(key) if key in existing[index] else LabelRow(key) for key in bundle}
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
         results: dict[RowKey, RowResult] = {}
         self._write(list(writes), results)
+        self._written += sum(result.status is WriteStatus.WRITTEN for result in results.values())
+        if self._failed_saves >= MAX_FAILED_SAVES:
+            failed = [results[w.row.key] for w in writes if results[w.row.key].status is WriteStatus.FAILED]
+            reason = failed[0].message.partition(" was not written: ")[2] if failed else "saves failed"
+            raise RemoteError(
+                f"{reason}; {MAX_FAILED_SAVES} saves in a row failed, so apply stopped: "
+                f"{_rows(self._written)} written before it stopped (they stay written), the rest of the plan "
+                "was not written; run apply again once Encord answers"
+            )
         return [results[w.row.key] for w in writes]
 
     def writing(self) -> AbstractContextManager[None]:
@@ -98,13 +173,30 @@ class EncordProject:
         return nullcontext()
 
     def close(self) -> None:
-        pass
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    # -- the pool --------------------------------------------------------------------------------
+
+    def _submit(self, call: Callable[..., T], *args: Any) -> Future[T]:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="labelsync-encord")
+            return self._pool.submit(call, *args)
+
+    def _map(self, call: Callable[[Any], T], items: Sequence[Any]) -> list[T]:
+        """`call` of each item on the pool (inline for one), the results in the items' order."""
+        if len(items) <= 1 or self._concurrency <= 1:
+            return [call(item) for item in items]
+        futures = [self._submit(call, item) for item in items]
+        return [future.result() for future in futures]
 
     # -- writing ---------------------------------------------------------------------------------
 
     def _write(self, writes: list[RowWrite], results: dict[RowKey, RowResult]) -> None:
         keys = [w.row.key for w in writes]
-        self._initialise(self._not_just_read(keys))  # creates rows that do not exist yet: only apply gets here
+        self._read(self._not_just_read(keys))  # creates rows that do not exist yet: only apply gets here
         current = {key: self._decode(key) for key in keys}
         ready = []
         for write in writes:
@@ -118,10 +210,10 @@ class EncordProject:
         if not ready:
             return
         try:
-            self._prepare(ready)
+            payloads = self._prepare(ready)
             ready = self._unedited(ready, fetched, current, results)
             if ready:
-                self._save(ready)
+                self._save(ready, payloads)
         except RemoteError as exc:
             self._recover(ready, exc, results)
             return
@@ -137,7 +229,7 @@ class EncordProject:
         """The writes whose rows nobody edited since they were fetched, by their metadata read again right
         before the save: one listing request for the bundle. A row edited meanwhile is skipped (STALE), and
         the tags `_untag_deleted_labels` took off its labels are put back."""
-        hashes = [self._row(w.row.key).label_hash for w in ready]
+        hashes = [self._label_hash(w.row.key) for w in ready]
         listed: list[Any] = self._retries.sdk_call(
             f"reading the metadata of {_rows(len(ready))} before saving",
             lambda: self._project.list_label_rows_v2(
@@ -175,7 +267,9 @@ class EncordProject:
         changed = [key for key, row in untagged.items() if row != current[key]]
         if not changed:
             return ready
-        failures = self._tags.update([(current[key], untagged[key], self._units[key.data_hash]) for key in changed])
+        failures = self._tags.update(
+            [(current[key], untagged[key], self._units[key.data_hash]) for key in changed]
+        )
         for key in changed:
             if failures.get(key):
                 problems = "; ".join(failures[key])
@@ -186,16 +280,20 @@ class EncordProject:
         return [w for w in ready if w.row.key not in results]
 
     def _recover(self, ready: list[RowWrite], error: RemoteError, results: dict[RowKey, RowResult]) -> None:
-        """After a failed save: which rows landed anyway, and what to do with the others."""
-        self._initialise([w.row.key for w in ready])
-        rest, landed = [], []
-        for write in ready:
-            now = self._decode(write.row.key)
-            if row_fingerprint(with_tags(now)) == row_fingerprint(with_tags(write.row)):  # labels only
-                landed.append((write, now))
-            else:
-                rest.append(write)
-        results.update(self._finish(landed))
+        """After a failed save: which rows landed anyway, and what to do with the others. A 413 stored
+        nothing, and the fetched dicts are still the server's: split at once, without reading again."""
+        if isinstance(error, TooLargeError):
+            rest = list(ready)
+        else:
+            self._read([w.row.key for w in ready])
+            rest, landed = [], []
+            for write in ready:
+                now = self._decode(write.row.key)
+                if row_fingerprint(with_tags(now)) == row_fingerprint(with_tags(write.row)):  # labels only
+                    landed.append((write, now))
+                else:
+                    rest.append(write)
+            results.update(self._finish(landed))
         if len(rest) > 1 and isinstance(error, RejectedError):
             middle = len(rest) // 2
             self._write(rest[:middle], results)
@@ -218,56 +316,149 @@ class EncordProject:
                 results[key] = RowResult(key, WriteStatus.WRITTEN)
         return results
 
-    def _prepare(self, writes: list[RowWrite]) -> None:
-        """Put each write's row in its live `LabelRowV2`, ready to be saved."""
+    def _prepare(self, writes: list[RowWrite]) -> list[dict[str, Any]]:
+        """Each write's row patched into its fetched dict, ready to be saved."""
+        payloads = []
         for write in writes:
-            live = self._row(write.row.key)
-            self._fetched.pop(write.row.key, None)  # the live row is about to hold what we send
-            with translated(f"preparing {live.data_title}"):
-                base = live.to_encord_dict()
-                live.from_labels_dict(encode_row(write.row, self._ontology, base), preserve_identity=True)
+            key = write.row.key
+            with translated(f"preparing {self._title(key)}"):
+                payloads.append(
+                    encode_row(
+                        write.row,
+                        self._ontology,
+                        self._dicts[key],
+                        now=encord_timestamp(datetime.now(timezone.utc)),
+                    )
+                )
+        return payloads
 
-    def _save(self, writes: list[RowWrite]) -> None:
+    def _save(self, writes: list[RowWrite], payloads: list[dict[str, Any]]) -> None:
+        """One request for the bundle: the patched dicts as they are. After a save that failed after its
+        retries, the next ones get one attempt each until one succeeds."""
+        keys = [w.row.key for w in writes]
+        hashes = [self._label_hash(key) for key in keys]
+        client = self._sdk_rows()
+
         def save() -> None:
-            with self._project.create_bundle(len(writes)) as bundle:
-                for write in writes:
-                    self._row(write.row.key).save(bundle=bundle)
+            for start in range(0, len(keys), GET_LIMIT):
+                client.save_label_rows(
+                    hashes[start : start + GET_LIMIT],
+                    payloads[start : start + GET_LIMIT],
+                    validate_before_saving=False,
+                )
 
-        self._retries.sdk_call(f"saving {_rows(len(writes))}", save)
+        for key in keys:
+            self._fetched.pop(key, None)  # the server may hold what is sent, whatever the answer
+        try:
+            self._retries.sdk_call(
+                f"saving {_rows(len(writes))}", save, attempts=1 if self._failed_saves else None
+            )
+        except RetryableRemoteError:
+            self._failed_saves += 1
+            raise
+        except TooLargeError:
+            for key in keys:
+                self._fetched[key] = time.monotonic()  # refused unread: the dicts are still the server's
+            raise
+        self._failed_saves = 0
+        self._dicts.update(zip(keys, payloads, strict=True))
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def _row(self, key: RowKey) -> Any:
-        if key not in self._rows:
-            self.list_rows(frozenset({key.branch}))  # fetched before listed: list that branch once
-        if key not in self._rows:
-            raise RemoteError(f"label row {key} is not in {self.description}")
-        return self._rows[key]
+    def _sdk_rows(self) -> Any:
+        """The SDK's label row client of the project (`encord.client.EncordClientProject`): `Project`
+        keeps it as `_client` and every `LabelRowV2` of the project calls it (`initialise_labels`: its
+        `get_label_rows` and `create_label_rows`; `save`: its `save_label_rows`). Its methods are the
+        SDK's public face of the label row RPCs: they take and return label-row dicts."""
+        return self._project._client
 
-    def _initialise(self, keys: Sequence[RowKey]) -> None:
-        """Read these rows, creating those that do not exist yet: existing rows in one bundle, rows to
-        create in one bundle per branch. The SDK sends a bundle's creations with the first row's branch
-        and matches the answers by data hash, so rows of two branches in one bundle would be created
-        on one branch, and two rows of one data unit would meet."""
+    def _label_hash(self, key: RowKey) -> str | None:
+        if key not in self._label_hashes:
+            self.list_rows(frozenset({key.branch}))  # fetched before listed: list that branch once
+        if key not in self._label_hashes:
+            raise RemoteError(f"label row {key} is not in {self.description}")
+        return self._label_hashes[key]
+
+    def _read(self, keys: Sequence[RowKey]) -> None:
+        """Read these rows' dicts, creating the rows that do not exist yet: existing rows in one request,
+        rows to create in one request per branch (a creation names one branch), all at once. Starts
+        reading the tag collections alongside when a main-branch row is among them."""
+        if not keys:
+            return
+        if any(key.branch == "main" for key in keys):
+            self._tags.start()
         groups: dict[str | None, list[RowKey]] = {}
         for key in keys:
-            groups.setdefault(None if self._row(key).label_hash else key.branch, []).append(key)
-        for group in groups.values():
+            groups.setdefault(None if self._label_hash(key) else key.branch, []).append(key)
+        for key in keys:
+            self._fetched.pop(key, None)
 
-            def initialise(group: list[RowKey] = group) -> None:
-                with self._project.create_bundle(len(group)) as bundle:
-                    for key in group:
-                        self._row(key).initialise_labels(bundle=bundle, overwrite=True)
+        def read(item: tuple[str | None, list[RowKey]]) -> dict[str, dict[str, Any]]:
+            branch, group = item
+            return self._get_dicts(group) if branch is None else self._create(branch, group)
 
-            for key in group:
-                self._fetched.pop(key, None)
-            self._retries.sdk_call(f"fetching {_rows(len(group))}", initialise)
-            now = time.monotonic()
-            self._fetched.update(dict.fromkeys(group, now))
-            self._edited.update({key: self._row(key).last_edited_at for key in group})
+        for (_, group), dicts in zip(groups.items(), self._map(read, list(groups.items())), strict=True):
+            self._store(group, dicts)
+
+    def _get_dicts(self, keys: Sequence[RowKey]) -> dict[str, dict[str, Any]]:
+        """The dicts of these existing rows, by label hash: the request `initialise_labels` makes."""
+        if not keys:
+            return {}
+        hashes = [str(self._label_hashes[key]) for key in keys]
+        client = self._sdk_rows()
+
+        def get() -> list[Any]:
+            found: list[Any] = []
+            for start in range(0, len(hashes), GET_LIMIT):
+                found += client.get_label_rows(
+                    hashes[start : start + GET_LIMIT],
+                    get_signed_url=False,
+                    include_reviews=False,
+                    include_archived=False,
+                )
+            return found
+
+        rows = self._retries.sdk_call(f"fetching {_rows(len(keys))}", get)
+        return {str(row.get("label_hash")): row for row in rows if isinstance(row, dict)}
+
+    def _create(self, branch: str, keys: Sequence[RowKey]) -> dict[str, dict[str, Any]]:
+        """Create these rows on `branch` (the request `initialise_labels` makes for a row not created yet),
+        by label hash, remembering each one's."""
+        data_hashes = [key.data_hash for key in keys]
+        client = self._sdk_rows()
+
+        def create() -> list[Any]:
+            found: list[Any] = []
+            for start in range(0, len(data_hashes), GET_LIMIT):
+                found += client.create_label_rows(
+                    data_hashes[start : start + GET_LIMIT], get_signed_url=False, branch_name=branch
+                )
+            return found
+
+        rows = self._retries.sdk_call(f"creating {_rows(len(keys))}", create)
+        by_data = {str(row.get("data_hash")): row for row in rows if isinstance(row, dict)}
+        for key in keys:
+            if key.data_hash in by_data and by_data[key.data_hash].get("label_hash"):
+                self._label_hashes[key] = str(by_data[key.data_hash]["label_hash"])
+        return {str(row.get("label_hash")): row for row in by_data.values()}
+
+    def _store(self, keys: Sequence[RowKey], dicts: dict[str, dict[str, Any]]) -> None:
+        from encord.common.time_parser import parse_datetime_optional
+
+        now = time.monotonic()
+        for key in keys:
+            row = dicts.get(str(self._label_hashes.get(key)))
+            if row is None:
+                raise RemoteError(f"Encord sent no label row for {self._title(key)} while fetching it")
+            self._dicts[key] = row
+            self._fetched[key] = now
+            try:
+                self._edited[key] = parse_datetime_optional(row.get("last_edited_at"))
+            except (ValueError, OverflowError):
+                self._edited[key] = None
 
     def _not_just_read(self, keys: Sequence[RowKey]) -> list[RowKey]:
-        """The keys whose live row is not the server's row as `fetch` read it moments ago."""
+        """The keys whose dict is not the server's row as `fetch` read it moments ago."""
         now = time.monotonic()
         return [key for key in keys if now - self._fetched.get(key, -math.inf) >= REFETCH_AFTER]
 
@@ -277,10 +468,8 @@ class EncordProject:
         return title if key.branch == "main" else f"{title} @ {key.branch}"
 
     def _decode(self, key: RowKey) -> LabelRow:
-        live = self._row(key)
-        with translated(f"reading {live.data_title}"):
-            stored = live.to_encord_dict()
-        return self._tags.with_tags(decode_row(stored, self._ontology, key.branch), self._units[key.data_hash])
+        row = decode_row(self._dicts[key], self._ontology, key.branch)
+        return self._tags.with_tags(row, self._units[key.data_hash])
 
 
 def _instant(value: Any) -> datetime | None:

@@ -15,6 +15,8 @@ created, so one another run created meanwhile is used rather than made twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,53 +42,102 @@ def _label_frame(label: Label) -> int:
     return label.frames[0][0] if isinstance(label, ObjectLabel) else label.ranges[0][0]
 
 
+Runner = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+"""Calls a function on each item, maybe at once on a thread pool, the results in the items' order."""
+
+
+def _in_turn(call: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    return [call(item) for item in items]
+
+
 class CollectionTags:
-    def __init__(self, project: Any, retries: Retries) -> None:
+    """The project's tag collections, read once per command and only when a main-branch row is decoded
+    (`with_tags`), or earlier on the side (`start`) once a bundle of such rows is being fetched. When the
+    project has no collection, that is one request (the listing's first page); otherwise the collections'
+    pages, then each one's items (several collections at once through `runner`)."""
+
+    def __init__(
+        self,
+        project: Any,
+        retries: Retries,
+        runner: Runner = _in_turn,
+        submit: Callable[[Callable[[], None]], Future[None]] | None = None,
+    ) -> None:
         self._project = project
         self._retries = retries
+        self._runner = runner
+        self._submit = submit
+        self._loading: Future[None] | None = None
         self._collections: dict[tuple[str, str], list[Any]] | None = None
         """(name, type) -> the collections of that name and type, oldest first."""
         self._members: dict[str, set[Item]] = {}
         """Collection uuid -> its items (so a removal goes to the collections holding the item)."""
         self._index = TagIndex()
 
+    def start(self) -> None:
+        """Start reading the collections on the side, unless they are read or being read."""
+        if self._collections is None and self._loading is None and self._submit is not None:
+            self._loading = self._submit(self._read_all)
+
     def _load(self) -> dict[tuple[str, str], list[Any]]:
+        if self._loading is not None:
+            loading, self._loading = self._loading, None
+            loading.result()  # its failure is this call's (and the next call reads again)
         if self._collections is None:
-            self._collections = {}
-            try:
-                self._list_new()
-            except BaseException:
-                self._collections, self._members, self._index = None, {}, TagIndex()
-                raise
+            self._read_all()
+        assert self._collections is not None
         return self._collections
+
+    def _read_all(self) -> None:
+        self._collections = {}
+        try:
+            self._list_new()
+        except BaseException:
+            self._collections, self._members, self._index = None, {}, TagIndex()
+            raise
 
     def _list_new(self) -> None:
         """List the project's collections, reading the items of those not read yet."""
         assert self._collections is not None
-        with translated("listing the project's collections"):
-            for collection in self._project.list_collections():
-                if str(collection.uuid) in self._members:
-                    continue
-                kind = collection.collection_type.value
-                members = self._read_items(collection, kind)
-                self._collections.setdefault((collection.name, kind), []).append(collection)
-                self._members[str(collection.uuid)] = members
+        listed: list[Any] = self._retries.sdk_call(
+            "listing the project's collections", lambda: list(self._project.list_collections())
+        )
+        new = [c for c in listed if str(c.uuid) not in self._members]
+        read = self._runner(self._read_items, new)
+        for collection, (members, data, labels) in zip(new, read, strict=True):
+            for data_hash, frames in data.items():
+                self._index.data[data_hash][collection.name].update(frames)
+            for data_hash, annotation_ids in labels.items():
+                for annotation_id in annotation_ids:
+                    self._index.labels[data_hash][annotation_id].add(collection.name)
+            kind = collection.collection_type.value
+            self._collections.setdefault((collection.name, kind), []).append(collection)
+            self._members[str(collection.uuid)] = members
         for group in self._collections.values():
             group.sort(key=_age)
 
-    def _read_items(self, collection: Any, kind: str) -> set[Item]:
-        members: set[Item] = set()
-        if kind == FRAME:
-            for row, instances in collection.list_frames():
-                frames = {i.frame for i in instances}
-                self._index.data[row.data_hash][collection.name].update(frames)
-                members.update((row.data_hash, frame) for frame in frames)
-        else:
-            for row, instances in collection.list_annotations():
-                for instance in instances:
-                    self._index.labels[row.data_hash][instance.annotation_id].add(collection.name)
-                    members.add((row.data_hash, instance.frame, instance.annotation_id))
-        return members
+    def _read_items(self, collection: Any) -> tuple[set[Item], dict[str, set[int]], dict[str, set[str]]]:
+        """A collection's items, and by data unit its frames (FRAME) or annotations (LABEL). Touches no
+        shared state: it may run on another thread."""
+        kind = collection.collection_type.value
+
+        def read() -> tuple[set[Item], dict[str, set[int]], dict[str, set[str]]]:
+            members: set[Item] = set()
+            data: dict[str, set[int]] = defaultdict(set)
+            labels: dict[str, set[str]] = defaultdict(set)
+            if kind == FRAME:
+                for row, instances in collection.list_frames():
+                    frames = {i.frame for i in instances}
+                    data[row.data_hash].update(frames)
+                    members.update((row.data_hash, frame) for frame in frames)
+            else:
+                for row, instances in collection.list_annotations():
+                    for instance in instances:
+                        labels[row.data_hash].add(instance.annotation_id)
+                        members.add((row.data_hash, instance.frame, instance.annotation_id))
+            return members, data, labels
+
+        return self._retries.sdk_call(f"reading the items of the collection {collection.name!r}", read)
 
     def with_tags(self, row: LabelRow, unit: DataUnit) -> LabelRow:
         """`row` (decoded labels) with the tags its data unit has in the project's collections."""
