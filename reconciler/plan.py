@@ -16,8 +16,9 @@ from typing import Any
 from reconciler.model import FrameTag, Label, LabelRow, ObjectLabel, RowKey
 from reconciler.provenance import PlanSource
 
-FORMAT_VERSION = "1.2"
-"""1.1 added `digest` and `ontology_editor` (plans without them are refused); 1.2 added `source`."""
+FORMAT_VERSION = "1.3"
+"""1.1 added `digest` and `ontology_editor` (plans without them are refused); 1.2 added `source`; 1.3 added
+`source.shard` (the plan of one shard: `plan --shard K/N`)."""
 
 
 class Action(str, Enum):

@@ -363,7 +363,8 @@ _source = obj(
         "files": count,
         "files_digest": text(pattern=DIGEST, what="a digest (64 hex digits)"),
         "paths": array(text(min_length=1)),
-    }
+    },
+    {"shard": obj({"k": count, "n": count, "basis": text(pattern=DIGEST, what="a digest (64 hex digits)")})},
 )
 plan = obj(
     {

@@ -32,7 +32,7 @@ from reconciler.ontology import Ontology
 from reconciler.plan import FORMAT_VERSION, Action, LabelChange, Plan, RowPlan, TagChange
 from reconciler.plan_changes import label_change
 from reconciler.plan_shape import VERSION, check_plan_shape, damaged
-from reconciler.provenance import PlanSource
+from reconciler.provenance import MAX_SHARDS, PlanSource, ShardSource
 
 CHANGED = "this plan file was changed after it was made: make a new plan"
 _MAJOR = int(FORMAT_VERSION.split(".")[0])
@@ -111,7 +111,18 @@ def _source_to_dict(source: PlanSource) -> dict[str, Any]:
         "files": source.files,
         "files_digest": source.files_digest,
         "paths": list(source.paths),
+        **({"shard": _shard_to_dict(source.shard)} if source.shard is not None else {}),
     }
+
+
+def _shard_to_dict(shard: ShardSource) -> dict[str, Any]:
+    return {"k": shard.k, "n": shard.n, "basis": shard.basis}
+
+
+def _shard_from_dict(data: dict[str, Any]) -> ShardSource:
+    if not 1 <= data["k"] <= data["n"] <= MAX_SHARDS:
+        raise damaged(f"shard {data['k']} of {data['n']} does not exist", ("source", "shard"))
+    return ShardSource(data["k"], data["n"], data["basis"])
 
 
 def _source_from_dict(data: dict[str, Any]) -> PlanSource:
@@ -121,6 +132,7 @@ def _source_from_dict(data: dict[str, Any]) -> PlanSource:
         commit=data["commit"],
         dirty=data["dirty"],
         paths=tuple(data["paths"]),
+        shard=_shard_from_dict(data["shard"]) if "shard" in data else None,
     )
 
 

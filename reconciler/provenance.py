@@ -15,6 +15,19 @@ from pathlib import Path
 
 from reconciler.git import git
 
+MAX_SHARDS = 256
+"""The most shards a plan is cut into (`--shard K/N`, N <= this)."""
+
+
+@dataclass(frozen=True)
+class ShardSource:
+    """The shard a plan is of (`plan --shard K/N`, reconciler/shards.py)."""
+
+    k: int
+    n: int
+    basis: str
+    """A digest of the data hashes the shards were cut from: shards of one plan share it."""
+
 
 @dataclass(frozen=True)
 class PlanSource:
@@ -28,6 +41,9 @@ class PlanSource:
     """The label files (or the config) differed from that commit: the plan is not of a commit alone."""
     paths: tuple[str, ...] = ()
     """The PATH arguments a partial plan was made for; empty for a plan of every label file."""
+    shard: ShardSource | None = None
+    """The shard a sharded plan is of; None for a plan of every row. `files_digest` is over every label
+    file in either case (a shard reads them all to know which are its own)."""
 
 
 def files_digest(files: Iterable[tuple[str, str]]) -> str:
@@ -45,4 +61,3 @@ def git_commit(root: Path, *watched: Path) -> tuple[str | None, bool]:
         return None, False
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *(str(p) for p in watched))
     return head.strip(), bool(status and status.strip())
-

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler import subset
+from reconciler import shards, subset
 from reconciler.config import Config
 from reconciler.desired.cache import DesiredCache
 from reconciler.desired.loading import (
@@ -38,16 +38,24 @@ class Loaded:
     warnings: tuple[str, ...]
     files: tuple[tuple[str, str], ...] = ()
     """(path as shown, content digest) of every label file read: what `PlanSource.files_digest` is over."""
+    cut: shards.Cut | None = None
+    """With a shard: the shard's files and data units (`desired` holds its files only)."""
 
 
 def load(
-    config: Config, remote: Remote | None, *, cached: bool = True, only: Sequence[Path] | None = None
+    config: Config,
+    remote: Remote | None,
+    *,
+    cached: bool = True,
+    only: Sequence[Path] | None = None,
+    shard: shards.Shard | None = None,
 ) -> Loaded:
     """Read and check every label file; with a remote, against its data units and fingerprints.
 
     `cached`: skip files the desired cache (`CACHE_FILE`) knows are clean, and save it. Without it every
     file is parsed and nothing is written (`validate`). `only`: the label files under these files or
-    directories only (each must be under the labels directory); the first warning says so."""
+    directories only (each must be under the labels directory); the first warning says so. `shard`: the
+    label files of that shard only (reconciler/shards.py), chosen once the listing is read; needs a remote."""
     paths = discover(config.labels_dir)
     if not paths:
         raise ConfigError(
@@ -75,11 +83,17 @@ def load(
         default_prune=config.prune,
     )
     listed = {key: row.fingerprint for key, row in listing.rows.items()} if listing else None
-    cache = DesiredCache(config.path(CACHE_FILE)) if cached else None
-    desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable)
-    warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
+    cache = DesiredCache(config.path(CACHE_FILE), remote) if cached else None
     files = tuple((source.name, source.digest) for source in sources)
-    return Loaded(desired, listing, ontology, tuple(warnings), files)
+    cut = None
+    if shard is not None:
+        if remote is None:
+            raise ConfigError("--shard needs the remote: shards are cut from its listing")
+        cut = shards.cut(shard, sources, context, cache)
+        sources = list(cut.sources)
+    desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable, checks_only=not cached)
+    warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
+    return Loaded(desired, listing, ontology, tuple(warnings), files, cut)
 
 
 def plan(
@@ -90,20 +104,28 @@ def plan(
     base: str = "HEAD",
     *,
     only: Sequence[Path] | None = None,
+    shard: shards.Shard | None = None,
 ) -> Plan:
     """The plan for the config's label files; `base` is the git revision deleted label files are found
     against (their rows leave management, and the plan warns of each). `only`: of the label files under
-    these paths only (`subset`): no other row is read, and none is counted as unmanaged or released."""
-    loaded = load(config, remote, only=only)
+    these paths only (`subset`): no other row is read, and none is counted as unmanaged or released.
+    `shard`: of that shard's rows only (`shards`): the other files are not parsed in full, fetched or
+    diffed, and only the shard's data units are counted as unmanaged."""
+    if shard is not None and only is not None:
+        raise ConfigError("--shard plans a share of every label file: it cannot be combined with PATH arguments")
+    loaded = load(config, remote, only=only, shard=shard)
     if loaded.desired.errors:
         raise InvalidInput(list(loaded.desired.errors))
     assert loaded.listing is not None
     declared = [f.ref for f in loaded.desired.files] + [u.ref for u in loaded.desired.unchanged]
+    declared += loaded.cut.elsewhere if loaded.cut else ()
     deleted = deleted_label_files(config.root, config.labels_dir, base) if only is None else []
     released = released_warnings(deleted, declared, config.branch)
     listing = loaded.listing
     if only is not None:
         listing = subset.managed_only(listing, {key.data_hash for key in loaded.desired.keys})
+    if loaded.cut is not None:
+        listing = loaded.cut.listing(listing)
     made = make_plan(
         loaded.desired,
         remote,
@@ -117,6 +139,8 @@ def plan(
     source = plan_source(config, loaded.files)
     if only is not None:
         source = replace(source, paths=subset.shown(only, config.root))
+    if loaded.cut is not None:
+        source = replace(source, shard=loaded.cut.record)
     return replace(made, source=source)
 
 

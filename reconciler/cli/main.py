@@ -30,6 +30,8 @@ from reconciler.cli.errors import (
 )
 from reconciler.cli.output import Settings, configure
 from reconciler.config import MAX_BUNDLE_SIZE
+from reconciler.errors import ConfigError
+from reconciler.shards import Shard
 
 
 def _usage_errors_exit_1() -> None:
@@ -86,6 +88,27 @@ BundleOption = Annotated[
     Optional[int],  # noqa: UP045
     typer.Option(
         "--bundle-size", min=1, max=MAX_BUNDLE_SIZE, help="Label rows per bundle [default: from config, 100]."
+    ),
+]
+
+
+def _shard(value: str | None) -> str | None:
+    """A mistyped `--shard` is a usage error (exit 1), before any work."""
+    if value is not None:
+        try:
+            Shard.parse(value)
+        except ConfigError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+ShardOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--shard",
+        metavar="K/N",
+        callback=_shard,
+        help="Only shard K of N (1 <= K <= N <= 256) of the label rows, by data hash: for a CI matrix of N runners.",
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format (github: workflow annotations).")]
@@ -192,6 +215,7 @@ def fmt_command(
             "labelsync plan --format github             # annotations at the changed lines",
             "labelsync plan --detailed-exitcode         # exit 2 when there are changes",
             "labelsync plan --report report/            # an HTML report: report/index.html",
+            "labelsync plan --shard 2/4 --out plan-2.json   # the second quarter of the rows (a CI matrix)",
         ),
         EXIT_OK,
         EXIT_ERROR,
@@ -225,11 +249,12 @@ def plan(
         Optional[Path],  # noqa: UP045
         typer.Option("--report", metavar="DIR", help="Write an HTML report of every change to DIR/index.html."),
     ] = None,
+    shard: ShardOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Show what apply would add, change and delete. Never writes to the remote."""
     with exit_codes():
-        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size, base, paths or [], report)
+        plan_cmd.plan(config, fmt, out, detailed_exitcode, bundle_size, base, paths or [], report, shard=shard)
 
 
 @app.command(
@@ -240,6 +265,7 @@ def plan(
             "labelsync apply --dry-run                  # plan now, check everything, write nothing",
             "labelsync apply plan.json --yes --allow-delete --max-deletes 20",
             "labelsync apply plan.json --yes --format json > result.json",
+            "labelsync apply plan-2.json --yes --shard 2/4   # refuses the plan of another shard",
         ),
         EXIT_OK,
         EXIT_ERROR,
@@ -288,6 +314,7 @@ def apply(
             "request's head commit).",
         ),
     ] = None,
+    shard: ShardOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Apply a plan in bundles. Rows edited since the plan are skipped, never overwritten."""
@@ -303,6 +330,7 @@ def apply(
             allow_mass_delete,
             fmt=fmt,
             expected_commit=commit,
+            shard=shard,
         )
 
 
@@ -312,19 +340,26 @@ def apply(
             "labelsync show plan.json",
             "labelsync show plan.json --format markdown > comment.md",
             "labelsync show plan.json --format github",
+            "labelsync show plan-*.json --format markdown   # the shards' plans (plan --shard K/N), merged",
         ),
         EXIT_OK,
         EXIT_ERROR,
     )
 )
 def show(
-    plan_file: Annotated[Path, typer.Argument(help="A plan saved with `plan --out`.")],
+    plan_files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PLAN_FILE...",
+            help="A plan saved with `plan --out`; or the plans of shards 1..N (`plan --shard K/N`), shown as one.",
+        ),
+    ],
     fmt: FormatOption = Format.text,
     quiet: QuietOption = False,
 ) -> None:
-    """Render a saved plan (e.g. `--format markdown` for a pull-request comment)."""
+    """Render a saved plan (e.g. `--format markdown` for a pull-request comment); merge the shards' plans."""
     with exit_codes():
-        show_cmd.show(plan_file, fmt)
+        show_cmd.show(plan_files, fmt)
 
 
 @app.command(

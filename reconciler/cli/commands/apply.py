@@ -3,6 +3,8 @@
 `--format json` prints the result as one JSON document on stdout (the plan made now, and notices, go to
 stderr); the exit code is the same in both formats. `--commit SHA` applies a saved plan only if it was made
 at that git commit from committed files (`reconciler.reviewed`), checked before the remote is opened.
+`--shard K/N` plans and applies shard K of N of the rows, or, with a saved plan, refuses the plan of any
+other shard (or of every row).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from reconciler.cli.commands.plan import explain_unmanaged
 from reconciler.cli.output import ProgressBar, plural, quiet, say, use_colour
 from reconciler.cli.planfile_io import read_plan_file
 from reconciler.config import load_config
-from reconciler.errors import ConfigError, LabelsyncError, StaleRows
+from reconciler.errors import ConfigError, LabelsyncError, PlanFileError, StaleRows
 from reconciler.model import RowKey
 from reconciler.plan import Action, Plan
 from reconciler.planfile import plan_to_dict
@@ -29,6 +31,7 @@ from reconciler.remotes.open import open_remote
 from reconciler.render.json_plan import render_json
 from reconciler.render.text import render_text
 from reconciler.reviewed import check_reviewed
+from reconciler.shards import Shard
 
 
 class ApplyFormat(str, Enum):
@@ -47,8 +50,10 @@ def apply(
     allow_mass_delete: bool = False,
     fmt: ApplyFormat = ApplyFormat.text,
     expected_commit: str | None = None,
+    shard: str | None = None,
 ) -> None:
     config = load_config(config_path)
+    cut = Shard.parse(shard) if shard is not None else None
     options = ApplyOptions(
         bundle_size=bundle_size or config.bundle_size,
         allow_delete=config.allow_delete if allow_delete is None else allow_delete,
@@ -60,6 +65,8 @@ def apply(
     if expected_commit is not None and plan_file is None:
         raise ConfigError("--commit checks a saved plan: give the plan file made in the reviewed pull request")
     saved = read_plan_file(plan_file) if plan_file is not None else None  # a damaged file: before the remote
+    if saved is not None and cut is not None:
+        check_shard(saved, cut)
     if saved is not None:
         for warning in check_reviewed(saved, config, expected_commit):
             say(f"warning: {warning}")
@@ -73,7 +80,9 @@ def apply(
         else:
             bar = ProgressBar("Reading label rows")
             try:
-                plan = workflow.plan(config, remote, progress=bar.update, bundle_size=options.bundle_size)
+                plan = workflow.plan(
+                    config, remote, progress=bar.update, bundle_size=options.bundle_size, shard=cut
+                )
             finally:
                 bar.close()
             data = plan_to_dict(plan)
@@ -122,6 +131,21 @@ def apply(
         rows = plural(len(report.stale), "row")
         were = "was" if len(report.stale) == 1 else "were"
         raise StaleRows(f"{rows} changed on the remote after the plan and {were} skipped")
+
+
+def check_shard(plan: Plan, shard: Shard) -> None:
+    """`apply PLAN --shard K/N`: refuse, before the remote is opened, a plan that is not of that shard."""
+    made = plan.source.shard if plan.source is not None else None
+    if made is None:
+        raise PlanFileError(
+            f"--shard {shard}: this plan is of every row, not of shard {shard}: apply it without --shard, or"
+            f" apply the plan `labelsync plan --shard {shard}` saved"
+        )
+    if (made.k, made.n) != (shard.k, shard.n):
+        raise PlanFileError(
+            f"--shard {shard}: this is the plan of shard {made.k}/{made.n}, not {shard}: apply each shard's own plan"
+            " (in a CI matrix, the artifact of the same matrix entry)"
+        )
 
 
 def _confirm(rows: int) -> None:

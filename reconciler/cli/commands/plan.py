@@ -2,6 +2,7 @@
 
 PATH arguments plan some label files only (files or directories under the labels directory): the rows of
 the others are neither fetched nor diffed nor shown as deletes, and the plan says it is partial.
+`--shard K/N` plans shard K of N of the rows (reconciler/shards.py); `show` merges the N shards' plans.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from reconciler.render import github
 from reconciler.render.json_plan import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
+from reconciler.shards import Shard
 
 
 class Format(str, Enum):
@@ -62,6 +64,14 @@ def unmanaged_note(count: int) -> str | None:
     )
 
 
+def shard_note(shard: Shard) -> str:
+    """Said after the plan of a shard: what it covers, and how to see every shard's."""
+    return (
+        f"This is the plan of shard {shard} (1/{shard.n} of the rows, by data hash): the other shards' rows were"
+        f" not read; `labelsync show` with the {shard.n} shards' plans shows them as one."
+    )
+
+
 def explain_unmanaged(data: Mapping[str, Any]) -> None:
     note = unmanaged_note(int(data["summary"].get("unmanaged_rows", 0)))
     if note is not None:
@@ -77,8 +87,11 @@ def plan(
     base: str = "HEAD",
     paths: Sequence[Path] = (),
     report: Path | None = None,
+    *,
+    shard: str | None = None,
 ) -> None:
     config = load_config(config_path)
+    cut = Shard.parse(shard) if shard is not None else None
     if out is not None:
         check_plan_path(out)
     if report is not None:
@@ -88,7 +101,13 @@ def plan(
         bar = ProgressBar("Reading label rows")
         try:
             result = workflow.plan(
-                config, remote, progress=bar.update, bundle_size=bundle_size, base=base, only=list(paths) or None
+                config,
+                remote,
+                progress=bar.update,
+                bundle_size=bundle_size,
+                base=base,
+                only=list(paths) or None,
+                shard=cut,
             )
         finally:
             bar.close()
@@ -102,6 +121,8 @@ def plan(
         say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
     sys.stdout.write(render(data, fmt))
     explain_unmanaged(data)
+    if cut is not None:
+        say(shard_note(cut))
     if detailed_exitcode and result.summary.has_changes:
         raise typer.Exit(EXIT_CHANGES)
 
