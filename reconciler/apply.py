@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.canonical import row_fingerprint
 from reconciler.config import DEFAULT_MAX_DELETE_SHARE
 from reconciler.errors import DeletesRefused, PlanFileError
-from reconciler.model import RowKey
+from reconciler.model import LabelRow, ObjectLabel, RowKey
 from reconciler.plan import Plan, RowPlan
 from reconciler.plan_check import base_problem, row_problems
 from reconciler.remotes.base import Remote, RowResult, RowWrite, WriteStatus
@@ -144,6 +144,8 @@ def _bundle_writes(bundle: tuple[RowPlan, ...], remote: Remote, report: ApplyRep
         fingerprint = row_fingerprint(row)
         if fingerprint == row_plan.after:
             report.already.append(row_plan.key)
+        elif fingerprint != row_plan.before and _stopped_before_its_tags(row_plan, row):
+            writes.append(RowWrite(row_plan.target(row), fingerprint))  # finish what a stopped apply began
         elif fingerprint != row_plan.before:
             edit = tuple(describe_edit(row_plan, row, remote.ontology()))
             report.stale.append(
@@ -161,3 +163,35 @@ def _bundle_writes(bundle: tuple[RowPlan, ...], remote: Remote, report: ApplyRep
         else:
             writes.append(RowWrite(row_plan.target(row), row_plan.before))
     return writes
+
+
+def _stopped_before_its_tags(row_plan: RowPlan, row: LabelRow) -> bool:
+    """Whether `row` holds the plan's labels with the tags the plan saw: an apply stopped between saving a row
+    and tagging it (Encord keeps tags apart from labels). Undoing the plan's label changes must give back
+    exactly the row the plan saw."""
+    have = {label.hash: label for label in row.labels}
+    seen = dict(have)
+    for change in row_plan.changes:
+        now = have.get(change.hash)
+        if (now is None) != (change.after is None):
+            return False
+        if (
+            now is not None
+            and change.after is not None
+            and replace(now, tags=()) != replace(change.after, tags=())
+        ):
+            return False
+        if now is not None and change.before is not None and now.tags != change.before.tags:
+            return False
+        seen.pop(change.hash, None)
+        if change.before is not None:
+            seen[change.hash] = change.before
+    labels = sorted(seen.values(), key=lambda label: label.hash)
+    before = LabelRow(
+        row.key,
+        tuple(lb for lb in labels if isinstance(lb, ObjectLabel)),
+        tuple(lb for lb in labels if not isinstance(lb, ObjectLabel)),
+        row.tags,
+        row.frame_tags,
+    )
+    return row_fingerprint(before) == row_plan.before

@@ -242,12 +242,6 @@ def test_an_encord_apply_killed_inside_a_save_converges(encord_ws: Workspace, af
     assert len(stored) <= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the Encord remote saves a row whose labels already hold the plan when only its tags"
-    " remain to change (EncordProject._write saves every write), so the row killed inside its save is saved"
-    " twice",
-)
 def test_an_encord_row_killed_inside_its_save_is_not_saved_again(encord_ws: Workspace) -> None:
     ws, srv = encord_ws, server(encord_ws)
     prepare(ws, False)
@@ -257,12 +251,6 @@ def test_an_encord_row_killed_inside_its_save_is_not_saved_again(encord_ws: Work
     assert saves(srv)[killed_row] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: with a saved plan, the row killed inside its save holds the plan's labels but not its"
-    " tags, which is neither the row the plan saw nor its result: apply skips it as edited after the plan"
-    " (exit 4); `labelsync plan` then `apply` finish it",
-)
 def test_an_encord_saved_plan_killed_inside_a_save_converges_when_run_again(encord_ws: Workspace) -> None:
     ws = encord_ws
     prepare(ws, True)

@@ -210,10 +210,13 @@ class EncordProject:
         if not ready:
             return
         try:
-            payloads = self._prepare(ready)
+            payloads = dict(zip((w.row.key for w in ready), self._prepare(ready), strict=True))
             ready = self._unedited(ready, fetched, current, results)
-            if ready:
-                self._save(ready, payloads)
+            # a row whose labels are already as planned (only its tags change: a re-run after an apply
+            # stopped between a save and its tags) is not saved again
+            saving = [w for w in ready if payloads[w.row.key] != self._dicts[w.row.key]]
+            if saving:
+                self._save(saving, [payloads[w.row.key] for w in saving])
         except RemoteError as exc:
             self._recover(ready, exc, results)
             return
