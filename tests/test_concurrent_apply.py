@@ -385,3 +385,21 @@ def test_an_edit_between_applys_fetch_and_its_save_is_skipped_never_overwritten(
     assert "~ box.x: 0.5 -> 0.38" in replanned.stdout
     assert applied.run("apply", "--yes").exit_code == 0
     assert applied.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_row_edited_right_before_the_save_does_not_hold_up_the_others_of_its_bundle(applied: Workspace) -> None:
+    """Two rows in one bundle; the annotator edits one of them after the fetch: that one is skipped, the other
+    is saved with its own content."""
+    srv, cherry = server(applied), applied.data_units()["cherry_001.jpg"].hash
+    move_cherry_2(applied, cherry, 0.38, edited_at=datetime.now(timezone.utc) - timedelta(hours=1))
+    applied.edit_label_file(CHERRY, lambda d: d["objects"][0]["box"].update(x=0.3))
+    applied.replace_in_file("labels/images/persimmon_004.jpg.yaml", "[0.42, 0.35]", "[0.45, 0.35]")
+    assert applied.run("plan", "--out", "plan.json").exit_code == 0
+    srv.faults.add(Fault.after("labelrow.GET", lambda record: move_cherry_2(applied, cherry, 0.5)))
+
+    result = applied.run("apply", "plan.json", "--yes")
+    assert result.exit_code == 4, result.output
+    assert "Apply complete: 1 label row written" in result.stdout
+    assert applied.labels("cherry_001.jpg")["cherry-2"]["box.x"] == 0.5  # the edit stands
+    replanned = applied.run("plan", "--detailed-exitcode")
+    assert "persimmon_004.jpg" not in replanned.stdout and "cherry_001.jpg" in replanned.stdout  # saved as planned
