@@ -373,14 +373,17 @@ def label_files(root: Path) -> list[Path]:
     )
 
 
-def mutate(root: Path, percent: float, *, seed: int = 2) -> list[tuple[Path, str]]:
-    """Change one box coordinate (the first box's x, halved) in `percent`% of the label files.
+def mutate(root: Path, percent: float, *, seed: int = 2, count: int | None = None) -> list[tuple[Path, str]]:
+    """Change one box coordinate (the first box's x, halved) in `percent`% of the label files (or in
+    exactly `count` of them).
 
     The new value has the same width as the old, so each file keeps its size (only its content and
     mtime change). Returns (path, data unit title) for each changed file, in path order.
     """
     files = label_files(root)
-    count = max(1, round(len(files) * percent / 100)) if percent > 0 else 0
+    if count is None:
+        count = max(1, round(len(files) * percent / 100)) if percent > 0 else 0
+    count = min(count, len(files))
     chosen = sorted(random.Random(seed).sample(files, count))
     changed = []
     for path in chosen:

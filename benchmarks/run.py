@@ -1,29 +1,33 @@
-"""Plan and apply figures for a generated project: prints them, times nothing in the test suite.
+"""Plan and apply figures for a generated project, against the issue's targets, in one command.
 
-    /tmp/dev/bin/python benchmarks/run.py                 # 10,000 rows / 200,000 objects
-    /tmp/dev/bin/python benchmarks/run.py --quick         # 500 rows / 10,000 objects
-    /tmp/dev/bin/python benchmarks/run.py --rows 2000 --objects 40000 --keep --profile
+    .venv/bin/python benchmarks/run.py                    # 50,000 rows / 1,000,000 objects (many minutes)
+    .venv/bin/python benchmarks/run.py --quick            # 500 rows / 10,000 objects
+    .venv/bin/python benchmarks/run.py --rows 5000 --objects 100000 --keep --profile
 
-In a temporary directory: generate a project (benchmarks/generate.py), create the local project
-and apply every label file once (setup: timed, not the target), then, each in a fresh process
-(`python -m reconciler ...`, the current working tree):
+In a temporary directory: generate a project (benchmarks/generate.py), create the local project, then,
+each in a fresh process (`python -m reconciler ...`, the current working tree):
 
-- cold no-change plan: `plan --detailed-exitcode` with any cache under .labelsync/ removed
-  (everything there except the SQLite database) -- expects exit 0;
-- warm no-change plan: the same again, whatever the cold run left behind;
-- a 1% change: change one box coordinate in 1% of the files, `plan --out plan.json`,
-  `apply plan.json --yes`, and check in SQLite that exactly those rows' `revision` went up by one;
-- `plan --detailed-exitcode` again, expecting exit 0.
+- `validate` on a fresh runner (no cache; the project holds no label rows yet);
+- apply of every row from empty (`apply --yes`): its time and peak memory;
+- cold no-change plan: `plan --detailed-exitcode` with any cache under .labelsync/ removed (everything there
+  except the SQLite database); the local project still remembers which file content each row was last
+  written from (`row_sources`), as it would on a fresh runner;
+- the same with `row_sources` hidden too: every file parsed, as against a remote that remembers nothing;
+- warm no-change plans (`--warm-runs`, the median reported);
+- `--changed-files` files changed (one box coordinate each): `plan --out plan.json`, `apply plan.json --yes`,
+  and a check in SQLite that exactly those rows' `revision` went up by one; then a no-change plan again.
 
+Every time is printed beside its target, and as a ratio to how long fast-yaml (what labelsync parses with)
+and PyYAML's C loader take to read and parse the same files on one core, in this process.
 `labelsync --version` is timed too: the start-up cost (imports) every command pays. `--profile`
-adds a cProfile of a serial cold plan and of a warm plan (benchmarks/profile_plan.py); cProfile
-slows tight Python loops 2-3x, so read its figures as shares, not seconds.
+adds a cProfile of serial cold plans (with and without row sources) and of a warm plan
+(benchmarks/profile_plan.py); cProfile slows tight Python loops 2-3x, so read its figures as shares.
 
 Peak RSS is each child's own ru_maxrss, from os.wait4 on that child (RUSAGE_CHILDREN would be
 the high-water mark over every child so far, so a big setup apply would mask the plans). With a
 worker pool that is the largest single process, so the summed PSS of the child's process tree is
-also sampled (every 200 ms, from /proc).
-Also printed: how long reading + parsing every label file takes with PyYAML's CSafeLoader alone.
+also sampled (every 200 ms, from /proc). The 1-minute load average after each step shows how busy
+the machine was.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -62,6 +68,8 @@ class Run:
     """Peak summed PSS of the child and its descendants, sampled every 200 ms (0 if unavailable)."""
     processes: int
     log: str
+    load: str = ""
+    """The 1-minute load average when the step ended (others' work on the machine shows here)."""
 
 
 def _tree(root: int) -> list[int]:
@@ -152,11 +160,12 @@ class Bench:
             sampler.peak_kib / 1024,
             sampler.max_processes,
             str(log),
+            f"{os.getloadavg()[0]:.2f}",
         )
         self.runs.append(run)
         print(
             f"  {name:<34} {seconds:8.2f}s  exit {code}  peak RSS {run.peak_rss_mb:6.1f} MB"
-            f"  tree PSS {run.tree_pss_mb:6.1f} MB ({run.processes} proc)  cpu {run.cpu_seconds:.2f}s",
+            f"  tree PSS {run.tree_pss_mb:6.1f} MB ({run.processes} proc)  cpu {run.cpu_seconds:.2f}s  load {run.load}",
             flush=True,
         )
         if code not in expect:
@@ -199,8 +208,10 @@ def title_hashes(project: Path) -> dict[str, str]:
         db.close()
 
 
-def yaml_parse_reference(project: Path) -> tuple[float, float, int]:
-    """(seconds to read every label file, seconds to read + parse them with CSafeLoader, files)."""
+def yaml_parse_reference(project: Path, pyyaml: bool = True) -> tuple[float, float, float, int]:
+    """Seconds to read every label file; to read + parse them with fast-yaml (what labelsync parses with);
+    to read + parse them with PyYAML's CSafeLoader (0 when skipped); and how many files. One core each."""
+    import fast_yaml
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", None)
@@ -210,12 +221,37 @@ def yaml_parse_reference(project: Path) -> tuple[float, float, int]:
     started = time.perf_counter()
     texts = [p.read_text(encoding="utf-8") for p in paths]
     read = time.perf_counter() - started
+    del texts
     started = time.perf_counter()
     for p in paths:
-        yaml.load(p.read_text(encoding="utf-8"), Loader=loader)
-    parse = time.perf_counter() - started
-    del texts
-    return read, parse, len(paths)
+        fast_yaml.safe_load(p.read_text(encoding="utf-8"))
+    fast = time.perf_counter() - started
+    parse = 0.0
+    if pyyaml:
+        started = time.perf_counter()
+        for p in paths:
+            yaml.load(p.read_text(encoding="utf-8"), Loader=loader)
+        parse = time.perf_counter() - started
+    return read, fast, parse, len(paths)
+
+
+@contextmanager
+def sources_hidden(project: Path) -> Iterator[None]:
+    """The local project without the label-file content each row was last written from (`row_sources`):
+    a plan then parses every file, as it does against a remote that remembers nothing."""
+    db = sqlite3.connect(project / generate.DATABASE, isolation_level=None)
+    try:
+        db.execute("ALTER TABLE row_sources RENAME TO row_sources_hidden")
+    finally:
+        db.close()
+    try:
+        yield
+    finally:
+        db = sqlite3.connect(project / generate.DATABASE, isolation_level=None)
+        try:
+            db.execute("ALTER TABLE row_sources_hidden RENAME TO row_sources")
+        finally:
+            db.close()
 
 
 def machine_info(python: str) -> dict[str, str]:
@@ -259,12 +295,15 @@ def machine_info(python: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--objects", type=int, default=200_000)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--objects", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="500 rows / 10,000 objects")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--change-percent", type=float, default=1.0)
-    parser.add_argument("--warm-runs", type=int, default=1, help="warm plans to run (the best is reported)")
+    parser.add_argument("--changed-files", type=int, default=10, help="label files to change [10]")
+    parser.add_argument("--warm-runs", type=int, default=3, help="warm plans to run (the median is reported)")
+    parser.add_argument(
+        "--skip-pyyaml", action="store_true", help="do not time PyYAML's parse (minutes at full size)"
+    )
     parser.add_argument("--python", default=sys.executable, help="the interpreter with labelsync installed")
     parser.add_argument("--dir", type=Path, default=None, help="work here instead of a temporary directory")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -309,69 +348,70 @@ def main(argv: list[str] | None = None) -> None:
         )
         bench = Bench(project, args.python, logs, args.verbose, sample=not args.no_tree_sampling)
 
-        print("Setup (not the target):")
+        print("Steps (each a fresh process):")
         startup = bench.run("startup (--version)", ["--version"])
         figures["startup_s"] = startup.seconds
         init = bench.run(
             "local init",
             ["local", "init", "--ontology", "labels/ontology.json", "--manifest", "labels/manifest.yaml"],
         )
+        figures["init_s"] = init.seconds
         if not args.skip_validate:
-            validate = bench.run("validate", ["validate"])
-            figures["validate_s"] = validate.seconds
-        setup = bench.run("apply everything (setup)", ["apply", "--yes"])
-        figures.update(
-            init_s=init.seconds,
-            setup_apply_s=setup.seconds,
-            setup_apply_rss_mb=setup.peak_rss_mb,
-            setup_apply_pss_mb=setup.tree_pss_mb,
-        )
+            # A fresh runner: no cache, and a project holding no label rows yet.
+            step(figures, "validate", bench.run("validate (fresh runner)", ["validate"]))
+        step(figures, "setup_apply", bench.run("apply every row from empty", ["apply", "--yes"]))
         after_setup = revisions(project)
         if len(after_setup) != args.rows or set(after_setup.values()) != {1}:
             raise SystemExit(f"setup: expected {args.rows} rows at revision 1, got {len(after_setup)} rows")
 
+        print("Parsing references (in this process, one core):")
+        read_s, fast_s, pyyaml_s, files = yaml_parse_reference(project, pyyaml=not args.skip_pyyaml)
+        figures.update(yaml_read_s=read_s, fast_yaml_s=fast_s, pyyaml_s=pyyaml_s)
+        shown = f"{pyyaml_s:.2f}s" if pyyaml_s else "skipped"
+        print(f"  read {files} files {read_s:.2f}s; + fast-yaml parse {fast_s:.2f}s; + PyYAML CSafeLoader {shown}")
+
         print("No-change plans:")
         removed = clear_cache(project)
         if removed:
-            print(f"  (cleared cache before the cold plan: {', '.join(removed)})")
-        cold = bench.run("cold plan (no change)", ["plan", "--detailed-exitcode"], expect=(0,))
+            print(f"  (cleared the cache before the cold plan: {', '.join(removed)})")
+        step(
+            figures,
+            "cold_plan",
+            bench.run("cold plan (no cache)", ["plan", "--detailed-exitcode"], expect=(0,)),
+        )
+        clear_cache(project)
+        with sources_hidden(project):
+            step(
+                figures,
+                "cold_full_plan",
+                bench.run("cold plan (no cache, no row sources)", ["plan", "--detailed-exitcode"], expect=(0,)),
+            )
         warm_runs = [
             bench.run(f"warm plan #{i + 1} (no change)", ["plan", "--detailed-exitcode"], expect=(0,))
             for i in range(max(1, args.warm_runs))
         ]
-        warm = min(warm_runs, key=lambda r: r.seconds)
+        step(figures, "warm_plan", median_run(warm_runs))
+        figures["warm_runs_s"] = " ".join(f"{r.seconds:.2f}" for r in warm_runs)
         cache = [p.name for p in (project / ".labelsync").iterdir() if not p.name.startswith("project.db")]
-        figures.update(
-            cold_plan_s=cold.seconds,
-            cold_plan_rss_mb=cold.peak_rss_mb,
-            cold_plan_pss_mb=cold.tree_pss_mb,
-            cold_plan_cpu_s=cold.cpu_seconds,
-            warm_plan_s=warm.seconds,
-            warm_plan_rss_mb=warm.peak_rss_mb,
-            warm_plan_pss_mb=warm.tree_pss_mb,
-            warm_plan_cpu_s=warm.cpu_seconds,
-            cold_objects_per_s=args.objects / cold.seconds,
-            warm_objects_per_s=args.objects / warm.seconds,
-            cache_entries=", ".join(cache) or "none",
-        )
+        figures["cache_entries"] = ", ".join(cache) or "none"
 
-        read_s, parse_s, files = yaml_parse_reference(project)
-        figures.update(yaml_read_s=read_s, yaml_read_parse_s=parse_s)
-        print(
-            f"  reference: read {files} files {read_s:.2f}s; read + CSafeLoader parse {parse_s:.2f}s (in-process)"
-        )
-
-        print(f"A {args.change_percent:g}% change:")
+        print(f"{args.changed_files} files changed:")
         before = revisions(project)
-        changed = generate.mutate(project, args.change_percent, seed=args.seed + 1)
+        changed = generate.mutate(project, 0, seed=args.seed + 1, count=args.changed_files)
         hashes = title_hashes(project)
         expected = {hashes[title] for _, title in changed}
         plan_json = work / "plan.json"
-        change_plan = bench.run(
-            "plan --out plan.json (change)", ["plan", "--detailed-exitcode", "--out", str(plan_json)], expect=(2,)
+        step(
+            figures,
+            "change_plan",
+            bench.run(
+                "plan --out plan.json (change)",
+                ["plan", "--detailed-exitcode", "--out", str(plan_json)],
+                expect=(2,),
+            ),
         )
         planned = json.loads(plan_json.read_text(encoding="utf-8"))["summary"]
-        change_apply = bench.run("apply plan.json --yes", ["apply", str(plan_json), "--yes"])
+        step(figures, "change_apply", bench.run("apply plan.json --yes", ["apply", str(plan_json), "--yes"]))
         after = revisions(project)
         bumped = {h for h in after if after[h] != before.get(h)}
         wrong_step = {h for h in bumped if after[h] != before.get(h, 0) + 1}
@@ -383,30 +423,31 @@ def main(argv: list[str] | None = None) -> None:
         )
         if not ok:
             print(f"  missing: {sorted(expected - bumped)[:10]} unexpected: {sorted(bumped - expected)[:10]}")
-        after_plan = bench.run("plan after apply (no change)", ["plan", "--detailed-exitcode"], expect=(0,))
+        step(
+            figures,
+            "after_plan",
+            bench.run("plan after apply (no change)", ["plan", "--detailed-exitcode"], expect=(0,)),
+        )
         figures.update(
             changed_files=len(changed),
-            change_plan_s=change_plan.seconds,
-            change_plan_rss_mb=change_plan.peak_rss_mb,
-            change_plan_pss_mb=change_plan.tree_pss_mb,
-            change_apply_s=change_apply.seconds,
-            change_apply_rss_mb=change_apply.peak_rss_mb,
-            change_apply_pss_mb=change_apply.tree_pss_mb,
             plan_rows=planned["rows"],
             revisions_bumped=len(bumped),
             revisions_exact="yes" if ok else "NO",
-            after_plan_s=after_plan.seconds,
-            after_plan_rss_mb=after_plan.peak_rss_mb,
-            after_plan_pss_mb=after_plan.tree_pss_mb,
         )
 
         if args.profile:
-            # A serial cold plan: with a worker pool, the parent's profile only shows it waiting.
-            clear_cache(project)
+            # Serial: with a worker pool, the parent's profile only shows it waiting.
             profile = str(Path(__file__).resolve().parent / "profile_plan.py")
-            for name, extra in (("cProfile cold plan (serial)", ["--serial"]), ("cProfile warm plan", [])):
+            for name, extra, hide in (
+                ("cProfile cold plan, no row sources (serial)", ["--serial"], True),
+                ("cProfile cold plan (serial)", ["--serial"], False),
+                ("cProfile warm plan", [], False),
+            ):
+                if name.startswith("cProfile cold"):
+                    clear_cache(project)
                 print(f"{name}:")
-                bench.run(name, [args.python, profile, *extra, "--top", "25", "--", "plan"], module=False)
+                with sources_hidden(project) if hide else nullcontext():
+                    bench.run(name, [args.python, profile, *extra, "--top", "25", "--", "plan"], module=False)
                 log = Path(bench.runs[-1].log).read_text(encoding="utf-8", errors="replace")
                 print(log[log.find("\n== top") :])
 
@@ -426,42 +467,83 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _mem(f: dict[str, float | int | str], step: str) -> str:
-    return f"{f[step + '_rss_mb']:.0f} MB | {f[step + '_pss_mb']:.0f} MB"
+def step(figures: dict[str, float | int | str], name: str, run: Run) -> None:
+    figures.update(
+        {
+            f"{name}_s": run.seconds,
+            f"{name}_rss_mb": run.peak_rss_mb,
+            f"{name}_pss_mb": run.tree_pss_mb,
+            f"{name}_cpu_s": run.cpu_seconds,
+            f"{name}_load": run.load,
+        }
+    )
+
+
+def median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+TARGETS: tuple[tuple[str, str, str], ...] = (
+    ("validate", "validate (fresh runner)", "<= cold_full_plan"),
+    ("setup_apply", "apply every row from empty", "RSS <= 1024 MB"),
+    ("cold_plan", "cold no-change plan (no cache)", "<= 20 s"),
+    ("cold_full_plan", "  the same, no row sources (full parse)", "<= 20 s"),
+    ("warm_plan", "warm no-change plan (median)", "<= 2 s"),
+    ("change_plan", "plan after {changed_files} files changed", "<= 2 s"),
+    ("change_apply", "apply plan.json ({changed_files} rows)", "RSS <= 1024 MB"),
+    ("after_plan", "plan after that apply (no change)", "<= 2 s"),
+)
+
+
+def _met(f: dict[str, float | int | str], name: str, target: str) -> str:
+    seconds, rss = float(f[f"{name}_s"]), float(f[f"{name}_rss_mb"])
+    pss = float(f[f"{name}_pss_mb"])
+    memory_ok = max(rss, pss) <= 1024
+    if target.startswith("RSS"):
+        return "yes" if memory_ok else "NO"
+    if target.startswith("<= cold_full_plan"):
+        limit = float(f.get("cold_full_plan_s", f.get("cold_plan_s", 0)))
+    else:
+        limit = float(target.split()[1])
+    return "yes" if seconds <= limit and memory_ok else "NO"
 
 
 def _table(f: dict[str, float | int | str], info: dict[str, str]) -> None:
-    rows = [
-        ("generate (in-process)", f"{f['generate_s']:.2f} s", ""),
-        ("startup: labelsync --version", f"{f['startup_s']:.2f} s", ""),
-        ("local init", f"{f['init_s']:.2f} s", ""),
-    ]
-    if "validate_s" in f:
-        rows.append(("validate", f"{f['validate_s']:.2f} s", ""))
-    rows += [
-        ("setup: apply everything", f"{f['setup_apply_s']:.2f} s", _mem(f, "setup_apply")),
-        ("cold no-change plan", f"{f['cold_plan_s']:.2f} s", _mem(f, "cold_plan")),
-        ("warm no-change plan", f"{f['warm_plan_s']:.2f} s", _mem(f, "warm_plan")),
-        ("objects/s (cold | warm)", f"{f['cold_objects_per_s']:,.0f} | {f['warm_objects_per_s']:,.0f}", ""),
-        ("YAML read only (all files)", f"{f['yaml_read_s']:.2f} s", ""),
-        ("YAML read + CSafeLoader parse", f"{f['yaml_read_parse_s']:.2f} s", ""),
-        (
-            f"plan --out ({f['changed_files']} files changed)",
-            f"{f['change_plan_s']:.2f} s",
-            _mem(f, "change_plan"),
-        ),
-        ("apply plan.json --yes", f"{f['change_apply_s']:.2f} s", _mem(f, "change_apply")),
-        ("rows whose revision went up", f"{f['revisions_bumped']} (exact: {f['revisions_exact']})", ""),
-        ("plan after apply (no change)", f"{f['after_plan_s']:.2f} s", _mem(f, "after_plan")),
-    ]
+    fast, pyyaml = float(f["fast_yaml_s"]), float(f["pyyaml_s"])
     print()
     print(
         f"Figures: {f['rows']} rows, {f['objects']} objects ({f['frame_geometries']} frame geometries), "
         f"{f['yaml_mb']:.1f} MB YAML; cache under .labelsync/ after the warm plans: {f['cache_entries']}"
     )
-    print(f"  {'step':<36} {'time / value':>22} {'peak RSS | tree PSS':>22}")
-    for name, value, rss in rows:
-        print(f"  {name:<36} {value:>22} {rss:>22}")
+    print(
+        f"  references, one core, in-process: read {f['yaml_read_s']:.2f} s; read + fast-yaml parse {fast:.2f} s;"
+        f" read + PyYAML CSafeLoader parse {pyyaml:.2f} s"
+        if pyyaml
+        else "  (PyYAML skipped)"
+    )
+    print(f"  startup (labelsync --version) {f['startup_s']:.2f} s; local init {f['init_s']:.2f} s")
+    header = (
+        f"  {'step':<42} {'seconds':>8} {'cpu s':>7} {'target':>17} {'met':>4} {'x fast-yaml':>11}"
+        f" {'x PyYAML':>9} {'peak RSS MB':>11} {'tree PSS MB':>11} {'load 1m':>8}"
+    )
+    print(header)
+    for name, label, target in TARGETS:
+        if f"{name}_s" not in f:
+            continue
+        seconds = float(f[f"{name}_s"])
+        label = label.format(**f)
+        ratio_fast = f"{seconds / fast:.2f}" if fast else "-"
+        ratio_py = f"{seconds / pyyaml:.3f}" if pyyaml else "-"
+        print(
+            f"  {label:<42} {seconds:8.2f} {float(f[f'{name}_cpu_s']):7.2f} {target:>17} {_met(f, name, target):>4}"
+            f" {ratio_fast:>11} {ratio_py:>9} {float(f[f'{name}_rss_mb']):11.0f} {float(f[f'{name}_pss_mb']):11.0f}"
+            f" {f[f'{name}_load']:>8}"
+        )
+    print(f"  warm plans (s): {f['warm_runs_s']}")
+    print(
+        "  x fast-yaml / x PyYAML: the step's wall time over the time fast-yaml's (PyYAML's C loader's) parse"
+        " of the same files takes on one core; load 1m: the 1-minute load average when the step ended"
+    )
     print(f"  machine: nproc {info.get('nproc')}, python {info.get('python')}, {info.get('cpu', '?')}")
 
 

@@ -40,14 +40,25 @@ _KINDS = (
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
-def read_inside(path: Path, root: Path | None, cap: int, setting: str) -> bytes:
+def read_inside(
+    path: Path, root: Path | None, cap: int, setting: str, resolved: dict[str, str] | None = None
+) -> bytes:
     """The bytes of `path`, a regular file inside `root` (anywhere when None) of at most `cap` bytes.
 
     Raises FileNotFoundError when nothing is there (a dangling link included: `Refused` then says so),
-    `Refused` otherwise. `setting` names the cap for the message (`limits.mask_bytes`)."""
-    real = Path(os.path.realpath(path))
-    if root is not None and not real.is_relative_to(os.path.realpath(root)):
-        raise Refused(f"it resolves to {real}, outside the repository ({root})")
+    `Refused` otherwise. `setting` names the cap for the message (`limits.mask_bytes`). `resolved`: a
+    cache of real paths of folders (and of the root) for one pass over many files, so a file that is not
+    a link itself costs one `lstat` to resolve, not one per folder of its path."""
+    real = _realpath(os.fspath(path), resolved)
+    if root is not None:
+        root_s = os.fspath(root)
+        real_root = resolved.get(root_s) if resolved is not None else None
+        if real_root is None:
+            real_root = os.path.realpath(root_s)
+            if resolved is not None:
+                resolved[root_s] = real_root
+        if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+            raise Refused(f"it resolves to {real}, outside the repository ({root})")
     try:
         info = os.stat(real)
     except FileNotFoundError:
@@ -75,6 +86,24 @@ def read_inside(path: Path, root: Path | None, cap: int, setting: str) -> bytes:
     return data
 
 
+def _realpath(path: str, resolved: dict[str, str] | None) -> str:
+    """`os.path.realpath(path)`; with `resolved`, the folder's real path is looked up there (and kept)."""
+    if resolved is None:
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    if not name or name in (".", "..") or not folder:
+        return os.path.realpath(path)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.realpath(path)
+    except OSError:
+        return os.path.realpath(path)
+    real_folder = resolved.get(folder)
+    if real_folder is None:
+        real_folder = resolved[folder] = os.path.realpath(folder)
+    return os.path.join(real_folder, name)
+
+
 def _check(info: os.stat_result, cap: int, setting: str) -> None:
     for test, kind in _KINDS:
         if test(info.st_mode):
@@ -95,4 +124,3 @@ def _read_at_most(fd: int, size: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
-

@@ -6,18 +6,33 @@ entry counts only when everything its result depends on is the same: the file's 
 unit it names, the ontology, the defaults, the read limits, the loader version, and the bytes of
 every PNG mask the file read (an entry keeps their digests, and the masks are digested again
 before the entry counts).
+
+An entry is a fact about a file's content (these bytes, in this context, make this row fingerprint),
+never about a remote row, so it may come from anywhere that kept it. A remote that remembers, per row,
+the entry of the file content the row was last written from (`SourceMemory`: the local project) is a
+second source of entries: a plan with no cache file (a fresh runner) then sets an unchanged file aside
+with a digest and a hash compare, as a warm plan does. Whether the row is still what the file says is
+the caller's hash-first check, as for any entry: the fingerprint the remote lists now must equal the
+entry's (a row edited on the remote since has another).
+
+The file holds one positional list per entry (the `FIELDS` order): parsed with orjson, 50,000 entries
+load in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-LOADER_VERSION = "3"
+import orjson
+
+LOADER_VERSION = "4"
+FILE_VERSION = LOADER_VERSION + ".rows"
+"""The cache file's own format (positional entries) beside the loader's version."""
 
 
 def digest(text: str) -> str:
@@ -47,27 +62,64 @@ class CacheEntry:
         object.__setattr__(self, "masks", tuple((str(path), str(sha)) for path, sha in self.masks))
 
 
+FIELDS = tuple(f.name for f in fields(CacheEntry))
+
+
+def entry_from_values(values: Iterable[Any]) -> CacheEntry:
+    """An entry from its values in `FIELDS` order (a cache-file list, a database row)."""
+    return CacheEntry(*values)
+
+
+def entry_values(entry: CacheEntry) -> tuple[Any, ...]:
+    return tuple(getattr(entry, name) for name in FIELDS)
+
+
+@runtime_checkable
+class SourceMemory(Protocol):
+    """A remote that remembers, per row, the entry of the file content the row was last written from."""
+
+    def written_from(self) -> Mapping[tuple[str, str], CacheEntry]:
+        """(file name, file digest) -> the entry recorded when a row was last written from that content."""
+        ...
+
+    def remember(self, entries: Iterable[tuple[str, CacheEntry]]) -> None:
+        """(file name, entry) of files parsed now: recorded on their rows if this process writes them."""
+        ...
+
+
 class DesiredCache:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, remote: object | None = None) -> None:
+        """`remote`: the remote being planned against; when it is a `SourceMemory`, its entries answer
+        what the cache file does not, and the entries found now are handed to it for its writes."""
         self.path = path
         self.entries: dict[str, CacheEntry] = {}
         self.dirty = False
+        self.memory = remote if isinstance(remote, SourceMemory) else None
+        self._remembered: Mapping[tuple[str, str], CacheEntry] | None = None
         if path is not None and path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("version") == LOADER_VERSION:
-                    self.entries = {name: CacheEntry(**e) for name, e in data["entries"].items()}
-            except (OSError, ValueError, TypeError, KeyError):
+                data = orjson.loads(path.read_bytes())
+                if data.get("version") == FILE_VERSION and data.get("fields") == list(FIELDS):
+                    self.entries = {name: entry_from_values(e) for name, e in data["entries"]}
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
                 self.entries = {}
 
     def get(self, name: str, file_digest: str) -> CacheEntry | None:
         entry = self.entries.get(name)
-        return entry if entry is not None and entry.digest == file_digest else None
+        if entry is not None and entry.digest == file_digest:
+            return entry
+        if self.memory is None:
+            return None
+        if self._remembered is None:
+            self._remembered = self.memory.written_from()
+        return self._remembered.get((name, file_digest))
 
     def put(self, name: str, entry: CacheEntry) -> None:
         if self.entries.get(name) != entry:
             self.entries[name] = entry
             self.dirty = True
+            if self.memory is not None:
+                self.memory.remember([(name, entry)])
 
     def save(self) -> None:
         if self.path is None or not self.dirty:
@@ -75,10 +127,11 @@ class DesiredCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         payload: dict[str, Any] = {
-            "version": LOADER_VERSION,
-            "entries": {name: asdict(e) for name, e in sorted(self.entries.items())},
+            "version": FILE_VERSION,
+            "fields": list(FIELDS),
+            "entries": [[name, entry_values(e)] for name, e in sorted(self.entries.items())],
         }
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(orjson.dumps(payload))
         os.replace(tmp, self.path)
 
 

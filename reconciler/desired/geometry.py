@@ -517,4 +517,3 @@ def _pair(item: list[Any]) -> tuple[int, int] | None:
 
 def _size(size: tuple[int, int]) -> str:
     return f"{size[0]}x{size[1]}"
-

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -125,7 +126,20 @@ class ParseContext:
         return None, f'{len(matches)} data units are titled "{ref.title}": name it by `data_hash:` instead'
 
     def cache_context(self, unit: DataUnit | None, limits: ReadLimits) -> str:
-        return context_key(self.ontology.fingerprint, unit, self.default_branch, self.default_prune, limits)
+        return context_key(
+            self.ontology.fingerprint, _unit_key(unit), self.default_branch, self.default_prune, limits
+        )
+
+
+_UNIT_FIELDS = tuple(f.name for f in fields(DataUnit))
+
+
+def _unit_key(unit: DataUnit | None) -> str:
+    """Every field of the data unit, as text: what a cache entry depends on (cheaper than its repr)."""
+    if unit is None:
+        return "None"
+    values = (getattr(unit, name) for name in _UNIT_FIELDS)
+    return repr(tuple(v.value if isinstance(v, Enum) else v for v in values))
 
 
 def discover(labels_dir: Path) -> list[Path]:
@@ -146,10 +160,11 @@ def read_sources(
     sources, findings = [], []
     limits = limits or ReadLimits()
     root = root.resolve()
+    resolved: dict[str, str] = {}
     for path in paths:
         name = display_path(path, root)
         try:
-            data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes")
+            data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes", resolved)
         except FileNotFoundError:
             findings.append(Finding(name, (), "not read: the file is gone"))
             continue
@@ -157,11 +172,15 @@ def read_sources(
             findings.append(Finding(name, (), f"not read: {exc}"))
             continue
         try:
-            text = _universal_newlines(data.decode("utf-8"))
+            decoded = data.decode("utf-8")
         except UnicodeDecodeError:
             findings.append(Finding(name, (), "not UTF-8 text"))
             continue
-        sources.append(Source(path, name, text, digest(text), root, limits))
+        text = _universal_newlines(decoded)
+        # The digest is of the text as read (newlines made LF): the bytes themselves when nothing changed.
+        sources.append(
+            Source(path, name, text, content_digest(data) if text is decoded else digest(text), root, limits)
+        )
     return sources, findings
 
 
@@ -170,12 +189,18 @@ def _universal_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+_BRANCH_WORD = re.compile(r"branch(?![\w-])")
+"""`branch` as a whole word: what a `branch:` key needs (`branch-3`, an id, and `Branch`, a class, are not)."""
+
+
 def branches_named(sources: Iterable[Source], default: str) -> frozenset[str]:
     """The branches the files name (to list the remote before parsing them in full): read from the parsed
-    YAML, as the parser reads them, for the files that mention `branch` at all."""
+    YAML, as the parser reads them, for the files that may have a `branch:` key at all: `branch` as a word,
+    or a backslash (a double-quoted key may spell it with escapes)."""
     named = {default}
     for source in sources:
-        if "branch" in source.text:
+        text = source.text
+        if "\\" in text or ("branch" in text and _BRANCH_WORD.search(text)):
             branch = _branch_of(source.text)
             if branch is not None:
                 named.add(branch)
@@ -198,9 +223,12 @@ def load_desired(
     *,
     cache: DesiredCache | None = None,
     earlier: Iterable[Finding] = (),
+    checks_only: bool = False,
 ) -> DesiredState:
     """Parse and check `sources`. `listed` maps rows to the fingerprints the remote lists
-    (None offline, where every clean cached file counts as unchanged)."""
+    (None offline, where every clean cached file counts as unchanged). `checks_only` (`validate`): only the
+    findings are wanted, so every clean file comes back as `Unchanged`, with no fingerprint, cache entry or
+    lines computed and no row sent back from a worker."""
     cache = cache or DesiredCache(None)
     unchanged: list[Unchanged] = []
     to_parse: list[Source] = []
@@ -215,10 +243,10 @@ def load_desired(
 
     files: list[LabelFile] = []
     findings: list[Finding] = list(earlier)
-    for result in _parse_all(to_parse, context, listed):
+    for result in _parse_all(to_parse, context, listed, checks_only):
         findings.extend(result.findings)
         if result.entry is not None:
-            cache.put(result.source.name, result.entry)
+            cache.put(result.name, result.entry)
         if result.unchanged is not None:
             unchanged.append(result.unchanged)
         elif result.file is not None:
@@ -258,23 +286,26 @@ def _mask_digest(source: Source, relative: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Result:
-    source: Source
+    name: str
+    """The file's name (not its `Source`: a worker sends results back, and the text need not travel)."""
     findings: list[Finding]
     file: LabelFile | None = None
     unchanged: Unchanged | None = None
     entry: CacheEntry | None = None
 
 
-def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, str | None] | None) -> _Result:
+def _parse_one(
+    source: Source, context: ParseContext, listed: Mapping[RowKey, str | None] | None, checks_only: bool = False
+) -> _Result:
     try:
         doc = yamlio.load(source.text)
     except yamlio.YamlSyntaxError as exc:
-        return _Result(source, [Finding(source.name, (), f"invalid YAML: {exc}", line=exc.line)])
+        return _Result(source.name, [Finding(source.name, (), f"invalid YAML: {exc}", line=exc.line)])
     ref = read_ref(doc, context.default_branch)
     unit, problem = context.resolve(ref) if ref else (None, None)
     if problem and ref:
         return _Result(
-            source, [Finding(source.name, ("data" if ref.title is not None else "data_hash",), problem)]
+            source.name, [Finding(source.name, ("data" if ref.title is not None else "data_hash",), problem)]
         )
     if unit is not None and ref is not None and not unit.type.declarable:
         message = (
@@ -282,7 +313,7 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
             " yet, so this file is skipped and the row's labels are kept as they are"
         )
         field = "data" if ref.title is not None else "data_hash"
-        return _Result(source, [Finding(source.name, (field,), message, severity="warning")])
+        return _Result(source.name, [Finding(source.name, (field,), message, severity="warning")])
     with reading_masks(source.mask_rules(unit)) as masks:
         label_file, findings = parse_label_file(
             source.name,
@@ -294,7 +325,13 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
             base_dir=source.path.parent,
         )
     if label_file is None or findings:
-        return _Result(source, findings)
+        return _Result(source.name, findings)
+    if checks_only:
+        return _Result(
+            source.name,
+            [],
+            unchanged=Unchanged(source.name, label_file.row.key, label_file.ref, len(label_file.row.labels)),
+        )
     fingerprint = row_fingerprint(label_file.row)
     entry = CacheEntry(
         digest=source.digest,
@@ -310,20 +347,20 @@ def _parse_one(source: Source, context: ParseContext, listed: Mapping[RowKey, st
     )
     if listed is None or (listed.get(label_file.row.key) == fingerprint and not label_file.renamed):
         return _Result(
-            source,
+            source.name,
             [],
             unchanged=Unchanged(source.name, label_file.row.key, label_file.ref, len(label_file.row.labels)),
             entry=entry,
         )
-    return _Result(source, [], file=with_lines(label_file, source.text, doc), entry=entry)
+    return _Result(source.name, [], file=with_lines(label_file, source.text, doc), entry=entry)
 
 
-_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None] | None = None
+_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None, bool] | None = None
 
 
-def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None) -> None:
+def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None, checks_only: bool) -> None:
     global _WORKER
-    _WORKER = (context, listed)
+    _WORKER = (context, listed, checks_only)
 
 
 def _parse_chunk(chunk: list[Source]) -> list[_Result]:
@@ -332,14 +369,17 @@ def _parse_chunk(chunk: list[Source]) -> list[_Result]:
 
 
 def _parse_all(
-    sources: list[Source], context: ParseContext, listed: Mapping[RowKey, str | None] | None
+    sources: list[Source],
+    context: ParseContext,
+    listed: Mapping[RowKey, str | None] | None,
+    checks_only: bool = False,
 ) -> list[_Result]:
     shape = parallel.pool_shape(len(sources))
     if shape is None:
-        return [_parse_one(source, context, listed) for source in sources]
+        return [_parse_one(source, context, listed, checks_only) for source in sources]
     workers, size = shape
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed)) as pool:
+    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed, checks_only)) as pool:
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
 
 
@@ -378,6 +418,9 @@ def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]
 def display_path(path: Path, root: Path) -> str:
     """`path` as shown to people: relative to `root` when it is under it (resolving links only when the
     plain path is not, so paths found under the root cost nothing), else as given."""
+    shown, base = str(path), str(root)
+    if path.is_absolute() and base != "/" and shown.startswith(base + "/") and "/." not in shown:
+        return shown[len(base) + 1 :]  # what relative_to gives, without its cost per file
     if path.is_relative_to(root):
         return str(path.relative_to(root))
     try:

@@ -4,6 +4,10 @@ Label rows are stored in Encord's own label-row dict format (what `LabelRowV2.to
 writes), beside each row's content fingerprint, revision and last-edited time, so a no-change
 plan reads fingerprints only. Tags at data and label scope live in their own table. Every write
 is one transaction per bundle that re-checks each row's fingerprint before replacing it.
+
+It also remembers, per row, which label file content the row was last written from (`row_sources`: the
+desired-cache entry of that content, `SourceMemory`), so a plan on a fresh runner sets unchanged files
+aside with a digest and a hash compare instead of parsing them.
 """
 
 from __future__ import annotations
@@ -12,19 +16,22 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from reconciler.canonical import row_fingerprint
-from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row
+from reconciler.desired.cache import CacheEntry, entry_from_values, entry_values
+from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row, encord_timestamp
 from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
-from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, data_unit_from_row
+from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, SOURCES, data_unit_from_row
 from reconciler.remotes.manifest import derived_hash
 
 TAGS_KEY = "labelsync_tags"
@@ -55,6 +62,8 @@ class LocalProject:
             raise
         self.writes = 0
         """Rows written through this handle (benchmarks and tests count them)."""
+        self._sources: dict[RowKey, tuple[str, CacheEntry]] = {}
+        """(file name, cache entry) of the label files parsed in this process, by the row each declares."""
 
     # -- Remote -------------------------------------------------------------------------------
 
@@ -88,15 +97,50 @@ class LocalProject:
             raise RemoteError(f"the local project {self.path} was opened read-only")
         results = []
         with self._transaction():
+            if self._sources:
+                self._db.execute(SOURCES)
             for write in writes:
                 current, stored = self._read(write.row.key)
                 if row_fingerprint(current) != write.expected:
                     results.append(RowResult(write.row.key, WriteStatus.STALE, "changed since the plan"))
                     continue
                 self._store(write.row, stored)
+                source = self._sources.get(write.row.key)
+                if source is not None:
+                    name, entry = source
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO row_sources VALUES (?, ?, ?, ?, ?)",
+                        (
+                            write.row.key.data_hash,
+                            write.row.key.branch,
+                            name,
+                            entry.digest,
+                            orjson.dumps(entry_values(entry)).decode(),
+                        ),
+                    )
                 results.append(RowResult(write.row.key, WriteStatus.WRITTEN))
         self.writes += sum(r.status is WriteStatus.WRITTEN for r in results)
         return results
+
+    # -- SourceMemory (reconciler.desired.cache) ------------------------------------------------
+
+    def written_from(self) -> Mapping[tuple[str, str], CacheEntry]:
+        """(file name, digest) -> the cache entry of the file content each row was last written from."""
+        found: dict[tuple[str, str], CacheEntry] = {}
+        try:
+            rows = self._db.execute("SELECT file, digest, entry FROM row_sources").fetchall()
+        except sqlite3.OperationalError:  # a project no apply has written to since the table was added
+            return found
+        for file, digest, entry in rows:
+            try:
+                found[(file, digest)] = entry_from_values(orjson.loads(entry))
+            except (ValueError, TypeError):
+                continue  # not what labelsync wrote: only a cache miss
+        return found
+
+    def remember(self, entries: Iterable[tuple[str, CacheEntry]]) -> None:
+        for name, entry in entries:
+            self._sources[RowKey(entry.row_data_hash, entry.branch)] = (name, entry)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -209,7 +253,7 @@ class LocalProject:
         unit_row = self._db.execute("SELECT * FROM data_units WHERE hash = ?", (key.data_hash,)).fetchone()
         if unit_row is None:
             raise RemoteError(f"data unit {key.data_hash} is not in {self.path}")
-        now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S UTC")
+        now = encord_timestamp(datetime.now(timezone.utc))
         base = stored or empty_row_dict(
             data_unit_from_row(unit_row),
             key.branch,
@@ -351,7 +395,7 @@ def _build(
 ) -> None:
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
-        db.executescript(SCHEMA)
+        db.executescript(SCHEMA + SOURCES)
         db.execute("BEGIN")
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",

@@ -44,6 +44,19 @@ CREATE TABLE tags (
 );
 CREATE INDEX tags_by_row ON tags (data_hash, branch);
 """
+SOURCES = """
+CREATE TABLE IF NOT EXISTS row_sources (
+    data_hash TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    file TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (data_hash, branch)
+);
+"""
+"""Per label row, the label file content it was last written from: the file's name and digest, and the
+desired-cache entry of that content (`reconciler.desired.cache`), as a JSON list in `FIELDS` order.
+Projects made before it have none until their next apply creates the table."""
 
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
@@ -53,14 +66,18 @@ def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
     media = values[9] if len(values) > 9 else None  # likewise
     images = json.loads(str(extra)) if extra else []
     return DataUnit(
-        hash=str(hash_),
-        title=str(title),
-        type=DataType(str(type_)),
-        frames=int(str(frames)),
-        width=int(str(width)),
-        height=int(str(height)),
-        fps=float(str(fps)),
+        hash=hash_ if type(hash_) is str else str(hash_),
+        title=title if type(title) is str else str(title),
+        type=_TYPES.get(str(type_)) or DataType(str(type_)),
+        frames=frames if type(frames) is int else int(str(frames)),
+        width=width if type(width) is int else int(str(width)),
+        height=height if type(height) is int else int(str(height)),
+        fps=fps if type(fps) is float else float(str(fps)),
         sizes=tuple(image_size(image) for image in images) if isinstance(images, list) else (),
         file_type=str(file_type or ""),
         media=str(media or ""),
     )
+
+
+_TYPES = {t.value: t for t in DataType}
+"""Data types by their stored value: a dict lookup per data unit, not an enum lookup."""

@@ -1,0 +1,77 @@
+"""The local project remembers which label file content each row was last written from (`row_sources`).
+
+So a plan with no desired cache (a fresh runner) sets unchanged files aside without parsing them, and still
+sees every change: a file edited since, and a row edited on the remote since (its fingerprint moved on).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+from labelsync_workspace import Workspace
+
+from reconciler.desired import loading
+
+DATABASE = ".labelsync/project.db"
+CACHE = ".labelsync/desired-cache.json"
+CHERRY = "labels/images/cherry_001.jpg.yaml"
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the label files parsed in full (serially: the example has few files)."""
+    names: list[str] = []
+    parse = loading._parse_one
+
+    def counting(source: loading.Source, *args: object, **kwargs: object) -> object:
+        names.append(source.name)
+        return parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loading, "_parse_one", counting)
+    yield names
+
+
+@pytest.fixture
+def applied(local_workspace: Workspace) -> Workspace:
+    result = local_workspace.run("apply", "--yes")
+    assert result.exit_code == 0, result.output
+    local_workspace.path(CACHE).unlink()
+    return local_workspace
+
+
+def test_a_fresh_runner_parses_no_unchanged_file(applied: Workspace, parsed: list[str]) -> None:
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert parsed == []
+
+
+def test_a_file_edited_since_is_parsed_and_planned(applied: Workspace, parsed: list[str]) -> None:
+    path = applied.path(CHERRY)
+    path.write_text(path.read_text(encoding="utf-8").replace("x: 0.12", "x: 0.13", 1), encoding="utf-8")
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert parsed == [CHERRY]
+
+
+def test_a_row_edited_on_the_remote_since_is_parsed(applied: Workspace, parsed: list[str]) -> None:
+    title_hash = applied.data_units()["cherry_001.jpg"].hash
+    db = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        db.execute("UPDATE label_rows SET fingerprint = 'edited' WHERE data_hash = ?", (title_hash,))
+    finally:
+        db.close()
+    applied.run("plan")
+    assert parsed == [CHERRY]
+
+
+def test_a_project_from_before_row_sources_still_plans(applied: Workspace, parsed: list[str]) -> None:
+    db = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        db.execute("DROP TABLE row_sources")
+    finally:
+        db.close()
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert len(parsed) == len(set(parsed)) > 0
