@@ -45,10 +45,10 @@ def make_plan(
             to_fetch.append(label_file)
 
     rows: list[RowPlan] = []
-    for start in range(0, len(to_fetch), bundle_size):
-        bundle = to_fetch[start : start + bundle_size]
-        existing = [f.row.key for f in bundle if f.row.key in listing.rows]
-        fetched = remote.fetch(existing) if existing else {}
+    bundles = [to_fetch[start : start + bundle_size] for start in range(0, len(to_fetch), bundle_size)]
+    existing = [[f.row.key for f in bundle if f.row.key in listing.rows] for bundle in bundles]
+    for number, (bundle, fetched) in enumerate(zip(bundles, remote.fetch_bundles(existing), strict=True)):
+        start = number * bundle_size
         wanted = [f for f in bundle if needs_base(f, fetched.get(f.row.key, LabelRow(f.row.key)))]
         bases = base(wanted) if base and wanted else {}
         for label_file in bundle:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -60,6 +60,10 @@ class Remote(Protocol):
 
     def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
         """The rows as they are now; a row that does not exist yet comes back empty."""
+        ...
+
+    def fetch_bundles(self, bundles: Sequence[Sequence[RowKey]]) -> Iterator[dict[RowKey, LabelRow]]:
+        """`fetch` of each bundle, in order; a remote may read ahead (bounded) while the caller diffs."""
         ...
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
