@@ -6,8 +6,10 @@ in `labelsync_workspace.BACKENDS`; the scenario tests take it and run the same a
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from labelsync_workspace import BACKENDS, ROOT, LocalBackend, Workspace, make_workspace
+
+# -- parallel runs (pytest-xdist): nothing shared in the repository tree ----------------------------------
+# Hypothesis keeps caches (`constants/`, `unicode_data/`) in ./.hypothesis, the repository: each process (each
+# xdist worker) gets a private one instead, removed when it exits. Example databases are off (tests/test_fuzz.py).
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="labelsync-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
 # -- guard: no test touches the real home directory or real Encord credentials --------------------
 

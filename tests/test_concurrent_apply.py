@@ -320,10 +320,14 @@ def test_a_collection_another_run_created_meanwhile_is_used_not_created_again(ap
     assert saved.exit_code == 0, saved.output
     others: list[str] = []
 
-    def another_run_creates_it(record: RequestRecord) -> None:
-        others.append(srv.add_collection(project(applied), "sunny", description="Managed by labelsync"))
+    reads: list[RequestRecord] = []
 
-    srv.faults.add(Fault.after("labelrow.POST", another_run_creates_it))  # the save, before the tags
+    def another_run_creates_it(record: RequestRecord) -> None:
+        reads.append(record)
+        if len(reads) == 2:  # the listing, then the read right before the save (a tags-only row is not saved)
+            others.append(srv.add_collection(project(applied), "sunny", description="Managed by labelsync"))
+
+    srv.faults.add(Fault.after("labelrowmetadata.GET", another_run_creates_it, times=None))  # before the tags
     result = applied.run("apply", "plan.json", "--yes")
     assert result.exit_code == 0, result.output
     assert len(others) == 1

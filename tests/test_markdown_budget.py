@@ -1,27 +1,42 @@
-"""The plan as a pull-request comment fits GitHub's size limit at any plan size."""
+"""The plan as a pull-request comment fits GitHub's size limit at any plan size.
+
+On the local project only: the comment is rendered from the plan's JSON (`render_markdown`) whatever the remote,
+and an Encord plan of the example differs only in its hashes; these 50,000-change plans are among the slowest
+tests, so they are not run twice."""
 
 from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 from labelsync_workspace import Workspace
 
 from reconciler.render.markdown import BUDGET, COMMENT_LIMIT, render_markdown
 
 
+def grown_rows(rows: list[dict[str, Any]], example: list[dict[str, Any]], changes: int) -> list[dict[str, Any]]:
+    """`rows` and then copies of the example's rows, a whole pass at a time, until they hold `changes` changes,
+    each copy titled by its index (the count is kept as rows are added, not summed again each pass)."""
+    rows = list(rows)
+    total = sum(len(r["changes"]) for r in rows)
+    texts = [(json.dumps(row), row["title"]) for row in example]  # a plan's rows are JSON: loads is a deep copy
+    while total < changes:
+        for text, title in texts:
+            grown = json.loads(text)
+            grown["title"] = f"{len(rows):05d}-{title}"
+            rows.append(grown)
+            total += len(grown["changes"])
+    return rows
+
+
 def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_left_out(
-    workspace: Workspace,
+    local_workspace: Workspace,
 ) -> None:
-    result = workspace.run("plan", "--format", "json")
+    result = local_workspace.run("plan", "--format", "json")
     assert result.exit_code == 0, result.output
     example = json.loads(result.stdout)
-    rows = []
-    while sum(len(r["changes"]) for r in rows) < 50_000:
-        for row in example["rows"]:
-            grown = copy.deepcopy(row)
-            grown["title"] = f"{len(rows):05d}-{row['title']}"
-            rows.append(grown)
+    rows = grown_rows([], example["rows"], 50_000)
     plan = {**example, "rows": rows}
     plan["summary"] = {**example["summary"], "rows": len(rows)}
 
@@ -38,7 +53,8 @@ def test_the_markdown_of_a_50000_change_plan_fits_a_comment_and_says_what_is_lef
     assert "not shown" not in small and small.count("</details>") == len(example["rows"])
 
 
-def test_every_delete_of_a_50000_change_plan_is_listed_in_its_own_section(workspace: Workspace) -> None:
+def test_every_delete_of_a_50000_change_plan_is_listed_in_its_own_section(local_workspace: Workspace) -> None:
+    workspace = local_workspace
     fresh = workspace.run("plan", "--format", "json")
     example = json.loads(fresh.stdout)
     assert workspace.run("apply", "--yes").exit_code == 0
@@ -52,11 +68,7 @@ def test_every_delete_of_a_50000_change_plan_is_listed_in_its_own_section(worksp
         grown = copy.deepcopy(delete_row)
         grown["title"] = f"{n:05d}-{delete_row['title']}"
         rows.append(grown)
-    while sum(len(r["changes"]) for r in rows) < 50_000:
-        for row in example["rows"]:
-            grown = copy.deepcopy(row)
-            grown["title"] = f"{len(rows):05d}-{row['title']}"
-            rows.append(grown)
+    rows = grown_rows(rows, example["rows"], 50_000)
     adds = sum(c["action"] == "create" for r in rows for c in r["changes"])
     summary = {**example["summary"], "rows": len(rows), "add": adds, "delete": 500, "managed_labels": 50_000}
     plan = {**example, "rows": rows, "summary": summary}
