@@ -13,6 +13,6 @@ from reconciler.remotes.base import Remote
 def write_plan_report(directory: Path, config: Config, remote: Remote, data: dict[str, Any]) -> Path:
     """Write DIR/index.html for the plan `data`, sizing and backing each row from the remote's data units."""
     changed = {row["data_hash"] for row in data["rows"]}
-    branches = frozenset(row["branch"] for row in data["rows"]) or frozenset({config.branch})
+    branches = frozenset(row["branch"] for row in data["rows"])
     units = [u for u in remote.list_rows(branches).data_units if u.hash in changed] if changed else []
-    return write_report(directory, data, report_units(units, config.root))
+    return write_report(directory, data, report_units(units, config.root), config.root)

@@ -10,14 +10,13 @@ path resolved against the repository). `write_report` embeds each local image fi
 from __future__ import annotations
 
 import base64
-import os
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import new_file_mode, write_atomically
+from reconciler.desired.bounded import Refused, read_inside
 from reconciler.errors import ConfigError, LabelsyncError
 from reconciler.model import DataUnit
 from reconciler.render.report import MAX_ROWS, ReportUnit, render_report
@@ -49,21 +48,26 @@ def report_units(data_units: Iterable[DataUnit], root: Path) -> dict[str, Report
     return units
 
 
-def write_report(directory: Path, plan: dict[str, Any], units: Mapping[str, ReportUnit]) -> Path:
-    """Write the plan's report to `directory`/index.html (creating the directory) and return its path."""
+def write_report(
+    directory: Path, plan: dict[str, Any], units: Mapping[str, ReportUnit], root: Path | None = None
+) -> Path:
+    """Write the plan's report to `directory`/index.html (creating the directory) and return its path. Local
+    images are embedded only from inside `root` (the repository), when given."""
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"cannot write the report to {directory}: it is a file, not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the report directory {directory}: {exc.strerror or exc}") from None
-    page = render_report(plan, embedded(plan, units))
+    page = render_report(plan, embedded(plan, units, root))
     target = directory / "index.html"
     _write_atomically(target, page.encode("utf-8"))
     return target
 
 
-def embedded(plan: dict[str, Any], units: Mapping[str, ReportUnit]) -> dict[str, ReportUnit]:
+def embedded(
+    plan: dict[str, Any], units: Mapping[str, ReportUnit], root: Path | None = None
+) -> dict[str, ReportUnit]:
     """`units` with the local image files of the rows the report draws as `data:` URIs, within the caps; a
     local file that is not such an image (or cannot be read) is left out: a blank frame is drawn instead."""
     out = dict(units)
@@ -73,7 +77,7 @@ def embedded(plan: dict[str, Any], units: Mapping[str, ReportUnit]) -> dict[str,
         unit = out.get(data_hash)
         if unit is None or not unit.media or _is_url(unit.media) or unit.media.startswith("data:"):
             continue
-        data = _read_image(Path(unit.media), min(MAX_IMAGE_BYTES, left))
+        data = _read_image(Path(unit.media), root, min(MAX_IMAGE_BYTES, left))
         uri = ""
         if data is not None:
             left -= len(data)
@@ -82,24 +86,15 @@ def embedded(plan: dict[str, Any], units: Mapping[str, ReportUnit]) -> dict[str,
     return out
 
 
-def _read_image(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file of at most `limit` bytes that is a PNG, JPEG, GIF or WebP image, or None.
-    Opened without following a FIFO's wait (O_NONBLOCK) and checked to be a regular file before it is read."""
+def _read_image(path: Path, root: Path | None, limit: int) -> bytes | None:
+    """The bytes of a regular file inside `root` (the repository) of at most `limit` bytes that is a PNG, JPEG,
+    GIF or WebP image, or None: read as the loader reads masks (`read_inside`: never a FIFO, never past the cap,
+    never through a link out of the repository)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
+        data = read_inside(path, root, limit, "the report's image size cap")
+    except (Refused, OSError):
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) <= limit and _image_type(data) else None
+    return data if _image_type(data) else None
 
 
 def _image_type(data: bytes) -> str:

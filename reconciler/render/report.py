@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.desired.frames import format_range
 from reconciler.render.escape import inert
 from reconciler.render.lines import row_heading, row_lines, summary_line
 from reconciler.rle import _string_to_counts
@@ -393,7 +394,7 @@ def _draw_change(
             y = y - size * 0.35 if side == "before" else y + size * 1.1
             text = _text_at(x, min(max(y, size), frame.height - 2), label, colour, frame, large)
         out.append(
-            f'<g class="label {side}" data-change="{ident}" data-side="{side}" data-shape="{_e(str(key))}">'
+            f'<g class="label {side}" data-change="{ident}" data-side="{side}" data-shape="{_t(str(key))}">'
             f"<title>{_t(tip)}</title>{''.join(elements)}{text}</g>"
         )
     return "".join(out)
@@ -689,7 +690,7 @@ def _lanes_panel(
                 start, end = _start(r), _end(r)
                 bars.append(
                     f'<rect x="{_n(10 + start * scale)}" y="{y + offset}" width="{_n(max((end - start + 1) * scale, 2))}"'
-                    f' height="9" {_style(colour)}><title>{_t(f"{side}: {start}-{end}")}</title></rect>'
+                    f' height="9" {_style(colour)}><title>{_t(f"{side}: {format_range((start, end))}")}</title></rect>'
                 )
             if bars:
                 counts.drawn.add(ident)
