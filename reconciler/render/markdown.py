@@ -63,7 +63,11 @@ def origin_line(plan: dict[str, Any]) -> str:
         at = "outside git"
     else:
         at = f"at commit {code_span(commit[:12])}" + (" with uncommitted changes" if source["dirty"] else "")
-    how = f"`labelsync apply plan.json --commit {commit[:12]}`" if commit else "`labelsync apply plan.json`"
+    how = "`labelsync apply plan.json`"
+    if commit and not source["dirty"]:
+        how = f"`labelsync apply plan.json --commit {commit[:12]}`"
+    elif commit:
+        how += " (commit the files and plan again for a plan `--commit` accepts)"
     return (
         f"Made from {files} {at} against {remote}. Applied with {how}: exactly these changes, each row checked"
         " against the row this plan saw; a row edited on the remote since is skipped and reported, never"

@@ -125,7 +125,9 @@ class EncordProject:
                 lambda b=branch: self._project.list_label_rows_v2(branch_name=b, include_images_data=True),  # type: ignore[misc]
             )
             for row in rows:
-                unit = self._units.setdefault(row.data_hash, _data_unit(row))
+                unit = self._units.get(row.data_hash)
+                if unit is None:  # built once per data unit, not once per branch listing it
+                    unit = self._units[row.data_hash] = _data_unit(row)
                 key = RowKey(row.data_hash, branch)
                 self._label_hashes[key] = row.label_hash
                 self._fetched.pop(key, None)
@@ -136,7 +138,7 @@ class EncordProject:
     def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
         existing = [key for key in keys if self._label_hash(key) is not None]
         self._read(existing)
-        return {key: self._decode(key) if key in existing else LabelRow(key) for key in keys}
+        return self._decoded(keys, existing)
 
     def fetch_bundles(self, bundles: Sequence[Sequence[RowKey]]) -> Iterator[dict[RowKey, LabelRow]]:
         """`fetch` of each bundle, in order, with up to `remote.concurrency` bundles' requests in flight:
@@ -152,7 +154,12 @@ class EncordProject:
                 window.append(self._submit(self._get_dicts, existing[requested]))
                 requested += 1
             self._store(existing[index], window[index].result())
-            yield {key: self._decode(key) if key in existing[index] else LabelRow(key) for key in bundle}
+            yield self._decoded(bundle, existing[index])
+
+    def _decoded(self, keys: Sequence[RowKey], existing: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
+        """Each of `keys` as read (the `existing` ones) or empty (a row not created yet)."""
+        read = set(existing)
+        return {key: self._decode(key) if key in read else LabelRow(key) for key in keys}
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
         results: dict[RowKey, RowResult] = {}
@@ -322,17 +329,11 @@ class EncordProject:
     def _prepare(self, writes: list[RowWrite]) -> list[dict[str, Any]]:
         """Each write's row patched into its fetched dict, ready to be saved."""
         payloads = []
+        now = encord_timestamp(datetime.now(timezone.utc))  # one time for the bundle's edits
         for write in writes:
             key = write.row.key
             with translated(f"preparing {self._title(key)}"):
-                payloads.append(
-                    encode_row(
-                        write.row,
-                        self._ontology,
-                        self._dicts[key],
-                        now=encord_timestamp(datetime.now(timezone.utc)),
-                    )
-                )
+                payloads.append(encode_row(write.row, self._ontology, self._dicts[key], now=now))
         return payloads
 
     def _save(self, writes: list[RowWrite], payloads: list[dict[str, Any]]) -> None:
