@@ -109,19 +109,22 @@ class Cut:
 def cut(shard: Shard, sources: Sequence[Source], context: ParseContext, cache: DesiredCache | None = None) -> Cut:
     """Shard `shard` of `sources` (every label file) against the listing `context` resolves names in."""
     assert context.units is not None, "a shard is cut from a listing"
-    named = [(source, _data_hash(source, context, cache)) for source in sources]
-    managed = {data_hash for _, data_hash in named if data_hash is not None}
+    named = []
+    for source in sources:
+        ref = _ref(source, cache, context.default_branch)
+        unit = context.resolve(ref)[0] if ref is not None else None
+        named.append((source, ref, unit.hash if unit is not None else None))
+    managed = {data_hash for _, _, data_hash in named if data_hash is not None}
     unmanaged = {unit.hash for unit in context.units} - managed
     of_managed, of_unmanaged = assign(managed, shard.n), assign(unmanaged, shard.n)
     mine = {h for h, k in of_managed.items() if k == shard.k} | {
         h for h, k in of_unmanaged.items() if k == shard.k
     }
     kept, elsewhere = [], []
-    for source, data_hash in named:
+    for source, ref, data_hash in named:
         if data_hash is None or data_hash in mine:
             kept.append(source)
         else:
-            ref = _ref(source, cache, context.default_branch)
             assert ref is not None  # it named a data unit
             elsewhere.append(ref)
     return Cut(shard, tuple(kept), tuple(elsewhere), frozenset(mine), basis(managed, unmanaged))
@@ -146,14 +149,6 @@ def _ref(source: Source, cache: DesiredCache | None, default_branch: str) -> Dat
     except ValueError:  # YamlSyntaxError and kin: reported when the file is parsed
         return None
     return read_ref(doc, default_branch)
-
-
-def _data_hash(source: Source, context: ParseContext, cache: DesiredCache | None) -> str | None:
-    ref = _ref(source, cache, context.default_branch)
-    if ref is None:
-        return None
-    unit, _ = context.resolve(ref)
-    return unit.hash if unit is not None else None
 
 
 # -- merging the shards' plans (`labelsync show plan-1.json plan-2.json ...`) -----------------------------
