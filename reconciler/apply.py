@@ -12,7 +12,7 @@ the change (labels and tags) is the row's, so what `show` displays is what the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +20,7 @@ from reconciler.canonical import row_fingerprint
 from reconciler.config import DEFAULT_MAX_DELETE_SHARE
 from reconciler.errors import DeletesRefused, PlanFileError
 from reconciler.model import LabelRow, ObjectLabel, RowKey
-from reconciler.plan import Plan, RowPlan
+from reconciler.plan import Action, Plan, RowPlan, Summary
 from reconciler.plan_check import base_problem, row_problems
 from reconciler.remotes.base import Remote, RowResult, RowWrite, WriteStatus
 from reconciler.stale_edit import describe_edit
@@ -43,6 +43,16 @@ class ApplyReport:
     stale: list[RowResult] = field(default_factory=list)
     failed: list[RowResult] = field(default_factory=list)
     would_write: list[RowKey] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("add", "change", "delete", "tag_changes"), 0)
+    )
+    """What the rows written (in a dry run, those that would be) add, change, delete and tag."""
+
+    def count(self, row: RowPlan) -> None:
+        self.counts["add"] += row.count(Action.CREATE)
+        self.counts["change"] += row.count(Action.UPDATE)
+        self.counts["delete"] += row.count(Action.DELETE)
+        self.counts["tag_changes"] += len(row.all_tag_changes)
 
     @property
     def complete(self) -> bool:
@@ -53,9 +63,8 @@ BundleDone = Callable[[int, int, ApplyReport], None]
 """Called after each bundle with (rows done, rows in the plan, the report so far)."""
 
 
-def check_deletes(plan: Plan, options: ApplyOptions) -> None:
+def check_deletes(summary: Summary, options: ApplyOptions) -> None:
     """Refuse, before anything is written, a plan that deletes (labels or tags) more than allowed."""
-    summary = plan.summary
     labels, tags = summary.delete, summary.tag_removals
     what = deletes_phrase(labels, tags)
     if (labels or tags) and not options.allow_delete:
@@ -114,25 +123,43 @@ def check_rows(plan: Plan, remote: Remote) -> None:
 def apply_plan(
     plan: Plan, remote: Remote, options: ApplyOptions, on_bundle: BundleDone | None = None
 ) -> ApplyReport:
-    check_deletes(plan, options)
-    report = ApplyReport()
+    check_deletes(plan.summary, options)
     rows = tuple(r for r in plan.rows if r.has_changes)
-    with nullcontext() if options.dry_run or not rows else remote.writing():
-        for start in range(0, len(rows), options.bundle_size):
-            bundle = rows[start : start + options.bundle_size]
-            writes = _bundle_writes(bundle, remote, report)
+    bundles = (rows[start : start + options.bundle_size] for start in range(0, len(rows), options.bundle_size))
+    return apply_bundles(bundles, len(rows), remote, options, on_bundle)
+
+
+def apply_bundles(
+    bundles: Iterable[Sequence[RowPlan]],
+    total: int,
+    remote: Remote,
+    options: ApplyOptions,
+    on_bundle: BundleDone | None = None,
+    report: ApplyReport | None = None,
+) -> ApplyReport:
+    """Write `bundles` (of `total` rows that change, checked against `check_deletes` already), one at a time."""
+    report = report or ApplyReport()
+    done = 0
+    with nullcontext() if options.dry_run or not total else remote.writing():
+        for bundle in bundles:
+            rows = {r.key: r for r in bundle}
+            writes = _bundle_writes(tuple(rows.values()), remote, report)
             if options.dry_run:
                 report.would_write.extend(w.row.key for w in writes)
+                for write in writes:
+                    report.count(rows[write.row.key])
             elif writes:
                 for result in remote.write(writes):
                     if result.status is WriteStatus.WRITTEN:
                         report.written.append(result.key)
+                        report.count(rows[result.key])
                     elif result.status is WriteStatus.STALE:
                         report.stale.append(result)
                     else:
                         report.failed.append(result)
+            done += len(bundle)
             if on_bundle:
-                on_bundle(min(start + options.bundle_size, len(rows)), len(rows), report)
+                on_bundle(min(done, total), total, report)
     return report
 
 

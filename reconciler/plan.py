@@ -9,7 +9,7 @@ plan's are derived again from its labels when it is read (reconciler/plan_change
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -153,6 +153,10 @@ class Summary:
     def delete_share(self) -> float:
         """The share of the managed labels this plan deletes (0 when it manages none)."""
         return self.delete / self.managed_labels if self.managed_labels else 0.0
+
+    def plus(self, other: Summary) -> Summary:
+        """Both summaries' counts added: of a plan streamed a bundle at a time."""
+        return Summary(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True)

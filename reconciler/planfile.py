@@ -29,7 +29,7 @@ from reconciler.diagnostics import FieldPath
 from reconciler.errors import LabelsyncError, PlanFileError
 from reconciler.model import Label, RowKey
 from reconciler.ontology import Ontology
-from reconciler.plan import FORMAT_VERSION, Action, LabelChange, Plan, RowPlan, TagChange
+from reconciler.plan import FORMAT_VERSION, Action, LabelChange, Plan, RowPlan, Summary, TagChange
 from reconciler.plan_changes import label_change
 from reconciler.plan_shape import VERSION, check_plan_shape, damaged
 from reconciler.provenance import MAX_SHARDS, PlanSource, ShardSource
@@ -53,25 +53,29 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "created_at": plan.created_at,
         "remote": plan.remote,
         "ontology": plan.ontology,
-        "summary": {
-            "add": summary.add,
-            "change": summary.change,
-            "delete": summary.delete,
-            "rows": summary.rows,
-            "tag_changes": summary.tag_changes,
-            "unchanged_rows": summary.unchanged_rows,
-            "unmanaged_rows": summary.unmanaged_rows,
-            "tag_removals": summary.tag_removals,
-            "managed_labels": summary.managed_labels,
-        },
+        "summary": summary_to_dict(summary),
         "warnings": list(plan.warnings),
-        "rows": [_row_to_dict(r) for r in plan.rows],
+        "rows": [row_to_dict(r) for r in plan.rows],
         "ontology_editor": plan.ontology_editor,
     }
     if plan.source is not None:
         data["source"] = _source_to_dict(plan.source)
     data["digest"] = plan_digest(data)
     return data
+
+
+def summary_to_dict(summary: Summary) -> dict[str, int]:
+    return {
+        "add": summary.add,
+        "change": summary.change,
+        "delete": summary.delete,
+        "rows": summary.rows,
+        "tag_changes": summary.tag_changes,
+        "unchanged_rows": summary.unchanged_rows,
+        "unmanaged_rows": summary.unmanaged_rows,
+        "tag_removals": summary.tag_removals,
+        "managed_labels": summary.managed_labels,
+    }
 
 
 def plan_from_dict(data: Any) -> Plan:
@@ -208,7 +212,7 @@ def _change_from_dict(data: dict[str, Any], ontology: Ontology, path: FieldPath)
     )
 
 
-def _row_to_dict(row: RowPlan) -> dict[str, Any]:
+def row_to_dict(row: RowPlan) -> dict[str, Any]:
     return {
         "data_hash": row.key.data_hash,
         "branch": row.key.branch,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from reconciler.desired.loading import (
 from reconciler.errors import ConfigError, InvalidInput
 from reconciler.git_base import GitBase
 from reconciler.ontology import Ontology
-from reconciler.plan import Plan
-from reconciler.planning import Progress, make_plan
+from reconciler.plan import Plan, RowPlan
+from reconciler.planning import Progress, Tally, plan_bundles, plan_of
 from reconciler.provenance import PlanSource, files_digest, git_commit
 from reconciler.released import deleted_label_files, released_warnings
 from reconciler.remotes.base import Listing, Remote
@@ -96,6 +96,90 @@ def load(
     return Loaded(desired, listing, ontology, tuple(warnings), files, cut)
 
 
+@dataclass(frozen=True)
+class Planning:
+    """What a plan is made from, once the label files are loaded and checked and the remote listed.
+
+    `bundles` plans it a bundle at a time (and can be run again: apply streams a big plan twice, once to
+    show it and once to write it); `plan` makes the whole `Plan`."""
+
+    config: Config
+    remote: Remote
+    loaded: Loaded
+    listing: Listing
+    warnings: tuple[str, ...]
+    bundle_size: int
+    base: GitBase
+    only: Sequence[Path] | None
+
+    def bundles(self, tally: Tally, progress: Progress | None = None) -> Iterator[list[RowPlan]]:
+        return plan_bundles(
+            self.loaded.desired,
+            self.remote,
+            self.listing,
+            self.loaded.ontology,
+            tally,
+            bundle_size=self.bundle_size,
+            progress=progress,
+            base=self.base,
+        )
+
+    def plan_of(self, rows: Sequence[RowPlan], tally: Tally) -> Plan:
+        """The plan of `rows` (all of them, or none when only the summary is wanted) once `tally` is full."""
+        desired, ontology = self.loaded.desired, self.loaded.ontology
+        made = plan_of(rows, tally, desired, self.remote, self.listing, ontology, self.warnings)
+        source = plan_source(self.config, self.loaded.files)
+        if self.only is not None:
+            source = replace(source, paths=subset.shown(self.only, self.config.root))
+        if self.loaded.cut is not None:
+            source = replace(source, shard=self.loaded.cut.record)
+        return replace(made, source=source)
+
+    def plan(self, progress: Progress | None = None) -> Plan:
+        tally = Tally()
+        return self.plan_of([row for bundle in self.bundles(tally, progress) for row in bundle], tally)
+
+
+def planning(
+    config: Config,
+    remote: Remote,
+    bundle_size: int | None = None,
+    base: str = "HEAD",
+    *,
+    only: Sequence[Path] | None = None,
+    shard: shards.Shard | None = None,
+) -> Planning:
+    """Load and check the config's label files against the remote, ready to plan (`Planning`). `base` is the
+    git revision deleted label files are found against (their rows leave management, and the plan warns of
+    each). `only`: of the label files under these paths only (`subset`): no other row is read, and none is
+    counted as unmanaged or released. `shard`: of that shard's rows only (`shards`): the other files are not
+    parsed in full, fetched or diffed, and only the shard's data units are counted as unmanaged."""
+    if shard is not None and only is not None:
+        raise ConfigError("--shard plans a share of every label file: it cannot be combined with PATH arguments")
+    loaded = load(config, remote, only=only, shard=shard)
+    if loaded.desired.errors:
+        raise InvalidInput(list(loaded.desired.errors))
+    assert loaded.listing is not None
+    declared = [*loaded.desired.refs, *(loaded.cut.elsewhere if loaded.cut else ())]
+    deleted = deleted_label_files(config.root, config.labels_dir, base) if only is None else []
+    released = released_warnings(deleted, declared, config.branch)
+    listing = loaded.listing
+    if only is not None:
+        listing = subset.managed_only(listing, {key.data_hash for key in loaded.desired.keys})
+    if loaded.cut is not None:
+        listing = loaded.cut.listing(listing)
+    return Planning(
+        config,
+        remote,
+        loaded,
+        listing,
+        (*loaded.warnings, *released),
+        bundle_size or config.bundle_size,
+        GitBase(config.root, base, config.limits.label_file_bytes, config.branch),
+        only,
+    )
+
+
 def plan(
     config: Config,
     remote: Remote,
@@ -106,42 +190,8 @@ def plan(
     only: Sequence[Path] | None = None,
     shard: shards.Shard | None = None,
 ) -> Plan:
-    """The plan for the config's label files; `base` is the git revision deleted label files are found
-    against (their rows leave management, and the plan warns of each). `only`: of the label files under
-    these paths only (`subset`): no other row is read, and none is counted as unmanaged or released.
-    `shard`: of that shard's rows only (`shards`): the other files are not parsed in full, fetched or
-    diffed, and only the shard's data units are counted as unmanaged."""
-    if shard is not None and only is not None:
-        raise ConfigError("--shard plans a share of every label file: it cannot be combined with PATH arguments")
-    loaded = load(config, remote, only=only, shard=shard)
-    if loaded.desired.errors:
-        raise InvalidInput(list(loaded.desired.errors))
-    assert loaded.listing is not None
-    declared = [f.ref for f in loaded.desired.files] + [u.ref for u in loaded.desired.unchanged]
-    declared += loaded.cut.elsewhere if loaded.cut else ()
-    deleted = deleted_label_files(config.root, config.labels_dir, base) if only is None else []
-    released = released_warnings(deleted, declared, config.branch)
-    listing = loaded.listing
-    if only is not None:
-        listing = subset.managed_only(listing, {key.data_hash for key in loaded.desired.keys})
-    if loaded.cut is not None:
-        listing = loaded.cut.listing(listing)
-    made = make_plan(
-        loaded.desired,
-        remote,
-        listing,
-        loaded.ontology,
-        bundle_size=bundle_size or config.bundle_size,
-        warnings=(*loaded.warnings, *released),
-        progress=progress,
-        base=GitBase(config.root, base, config.limits.label_file_bytes, config.branch),
-    )
-    source = plan_source(config, loaded.files)
-    if only is not None:
-        source = replace(source, paths=subset.shown(only, config.root))
-    if loaded.cut is not None:
-        source = replace(source, shard=loaded.cut.record)
-    return replace(made, source=source)
+    """The plan for the config's label files (see `planning`)."""
+    return planning(config, remote, bundle_size, base, only=only, shard=shard).plan(progress)
 
 
 def plan_source(config: Config, files: tuple[tuple[str, str], ...]) -> PlanSource:

@@ -7,7 +7,10 @@ The hot path of a no-change plan lives here, so it is hash-first:
 3. the other files are parsed, on every core when there are many, and a parsed row whose
    fingerprint equals the listed one is `unchanged` too; only the rest are returned in full.
 Line numbers are looked up only for files that have findings, and for the files returned in full (the
-provenance of each change: `provenance.with_lines`). A file with `was:` renames is returned in full even when
+provenance of each change: `provenance.with_lines`). When the files to parse hold more than `HOLD_BYTES` of
+YAML, none is held parsed: each file whose row differs comes back `Deferred` (checked, fingerprinted) and is
+parsed again, a bundle at a time, when the planner reaches it (`DesiredState.parsed`), so memory is bounded
+by a bundle, not by the project. A file with `was:` renames is returned in full even when
 its row matches, so the plan shows its renames.
 
 Label files and the masks they name are read through `bounded.read_inside`: regular files inside the
@@ -17,7 +20,7 @@ repository, within `limits:` (see bounded.py and png.py); anything else is a fin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
@@ -32,12 +35,16 @@ from reconciler.desired.declared import with_lines
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
 from reconciler.desired.png import MaskRules, reading_masks
 from reconciler.diagnostics import Finding
-from reconciler.model import DataUnit, RowKey
+from reconciler.errors import LabelsyncError
+from reconciler.model import DataUnit, LabelRow, RowKey
 from reconciler.ontology import Ontology, suggest
 
 NOT_LABEL_FILES = ("manifest.yaml", "manifest.yml")
 _WAS = re.compile(r"\bwas[ \t]*:")
 """Text that may be a `was:` key: such a file is parsed, never set aside from the cache (a cheap over-estimate)."""
+HOLD_BYTES = 16_000_000
+"""Above this much YAML to parse, differing files are `Deferred`, not held parsed (about 10 bytes of memory
+per byte of YAML when held)."""
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,26 @@ class Unchanged:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A clean file whose row differs from the remote, not held parsed (see `HOLD_BYTES`)."""
+
+    name: str
+    key: RowKey
+    ref: DataRef
+    empty: bool
+    """It declares nothing: no labels and no tags."""
+
+
+Reparse = Callable[[Sequence[Deferred]], list[LabelFile]]
+
+
+@dataclass(frozen=True)
 class DesiredState:
     files: tuple[LabelFile, ...]
     unchanged: tuple[Unchanged, ...]
     findings: tuple[Finding, ...]
+    deferred: tuple[Deferred, ...] = ()
+    reparse: Reparse | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -81,11 +104,25 @@ class DesiredState:
 
     @property
     def keys(self) -> set[RowKey]:
-        return {f.row.key for f in self.files} | {u.key for u in self.unchanged}
+        return {f.row.key for f in self.files} | {u.key for u in self.unchanged} | {d.key for d in self.deferred}
+
+    @property
+    def refs(self) -> list[DataRef]:
+        """What every file names, in no particular order."""
+        return [f.ref for f in self.files] + [u.ref for u in self.unchanged] + [d.ref for d in self.deferred]
 
     @property
     def count(self) -> int:
-        return len(self.files) + len(self.unchanged)
+        return len(self.files) + len(self.unchanged) + len(self.deferred)
+
+    def parsed(self, files: Sequence[LabelFile | Deferred]) -> list[LabelFile]:
+        """`files`, in order, with each `Deferred` one parsed again."""
+        deferred = [f for f in files if isinstance(f, Deferred)]
+        if not deferred:
+            return [f for f in files if isinstance(f, LabelFile)]
+        assert self.reparse is not None
+        again = iter(self.reparse(deferred))
+        return [next(again) if isinstance(f, Deferred) else f for f in files]
 
 
 @dataclass(frozen=True)
@@ -241,9 +278,13 @@ def load_desired(
         else:
             to_parse.append(source)
 
+    want = _Want.FINDINGS if checks_only else _Want.ROWS
+    if want is _Want.ROWS and sum(len(s.text) for s in to_parse) > HOLD_BYTES:
+        want = _Want.FINGERPRINTS
     files: list[LabelFile] = []
+    deferred: list[Deferred] = []
     findings: list[Finding] = list(earlier)
-    for result in _parse_all(to_parse, context, listed, checks_only):
+    for result in _parse_all(to_parse, context, listed, want):
         findings.extend(result.findings)
         if result.entry is not None:
             cache.put(result.name, result.entry)
@@ -251,9 +292,45 @@ def load_desired(
             unchanged.append(result.unchanged)
         elif result.file is not None:
             files.append(result.file)
-    findings.extend(_same_row_twice(files, unchanged))
+        elif result.deferred is not None:
+            deferred.append(result.deferred)
+    findings.extend(_same_row_twice(files, unchanged, deferred))
     cache.save()
-    return DesiredState(tuple(files), tuple(unchanged), tuple(_with_lines(findings, sources)))
+    reparse = None
+    if deferred:
+        held = {d.name for d in deferred}
+        reparse = _Reparse({s.name: s for s in to_parse if s.name in held}, context)
+    return DesiredState(
+        tuple(files), tuple(unchanged), tuple(_with_lines(findings, sources)), tuple(deferred), reparse
+    )
+
+
+class _Want(Enum):
+    """What a parse sends back for a clean file whose row differs from the remote (or, for PARSED, any)."""
+
+    FINDINGS = "findings"
+    """Nothing (`validate`): every clean file comes back `Unchanged`."""
+    ROWS = "rows"
+    """The parsed file, with its lines."""
+    FINGERPRINTS = "fingerprints"
+    """A `Deferred`: the desired state is too big to hold parsed."""
+    PARSED = "parsed"
+    """The parsed file, with its lines, whatever the remote holds (a `Deferred` parsed again)."""
+
+
+@dataclass(frozen=True)
+class _Reparse:
+    sources: dict[str, Source]
+    context: ParseContext
+
+    def __call__(self, deferred: Sequence[Deferred]) -> list[LabelFile]:
+        files = []
+        for item in deferred:
+            result = _parse_one(self.sources[item.name], self.context, None, _Want.PARSED)
+            if result.file is None or result.file.row.key != item.key:
+                raise LabelsyncError(f"{item.name} (or a mask it names) changed while labelsync ran: run it again")
+            files.append(result.file)
+        return files
 
 
 def _may_rename(source: Source) -> bool:
@@ -292,10 +369,11 @@ class _Result:
     file: LabelFile | None = None
     unchanged: Unchanged | None = None
     entry: CacheEntry | None = None
+    deferred: Deferred | None = None
 
 
 def _parse_one(
-    source: Source, context: ParseContext, listed: Mapping[RowKey, str | None] | None, checks_only: bool = False
+    source: Source, context: ParseContext, listed: Mapping[RowKey, str | None] | None, want: _Want = _Want.ROWS
 ) -> _Result:
     try:
         doc = yamlio.load(source.text)
@@ -326,7 +404,7 @@ def _parse_one(
         )
     if label_file is None or findings:
         return _Result(source.name, findings)
-    if checks_only:
+    if want is _Want.FINDINGS:
         return _Result(
             source.name,
             [],
@@ -345,6 +423,8 @@ def _parse_one(
         masks=tuple((_beside(path, source.path.parent), sha) for path, sha in masks),
         labels=len(label_file.row.labels),
     )
+    if want is _Want.PARSED:
+        return _Result(source.name, [], file=with_lines(label_file, source.text, doc))
     if listed is None or (listed.get(label_file.row.key) == fingerprint and not label_file.renamed):
         return _Result(
             source.name,
@@ -352,15 +432,19 @@ def _parse_one(
             unchanged=Unchanged(source.name, label_file.row.key, label_file.ref, len(label_file.row.labels)),
             entry=entry,
         )
+    if want is _Want.FINGERPRINTS:
+        key = label_file.row.key
+        deferred = Deferred(source.name, key, label_file.ref, label_file.row == LabelRow(key))
+        return _Result(source.name, [], deferred=deferred, entry=entry)
     return _Result(source.name, [], file=with_lines(label_file, source.text, doc), entry=entry)
 
 
-_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None, bool] | None = None
+_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None, _Want] | None = None
 
 
-def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None, checks_only: bool) -> None:
+def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None, want: _Want) -> None:
     global _WORKER
-    _WORKER = (context, listed, checks_only)
+    _WORKER = (context, listed, want)
 
 
 def _parse_chunk(chunk: list[Source]) -> list[_Result]:
@@ -372,21 +456,22 @@ def _parse_all(
     sources: list[Source],
     context: ParseContext,
     listed: Mapping[RowKey, str | None] | None,
-    checks_only: bool = False,
+    want: _Want,
 ) -> list[_Result]:
     shape = parallel.pool_shape(len(sources))
     if shape is None:
-        return [_parse_one(source, context, listed, checks_only) for source in sources]
+        return [_parse_one(source, context, listed, want) for source in sources]
     workers, size = shape
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed, checks_only)) as pool:
+    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed, want)) as pool:
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
 
 
-def _same_row_twice(files: list[LabelFile], unchanged: list[Unchanged]) -> list[Finding]:
+def _same_row_twice(files: list[LabelFile], unchanged: list[Unchanged], deferred: list[Deferred]) -> list[Finding]:
     first: dict[RowKey, str] = {}
     findings = []
     named = [(f.path, f.row.key, f.ref) for f in files] + [(u.name, u.key, u.ref) for u in unchanged]
+    named += [(d.name, d.key, d.ref) for d in deferred]
     for name, key, ref in sorted(named, key=lambda n: n[0]):
         other = first.setdefault(key, name)
         if other != name:

@@ -16,24 +16,38 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def render_text(plan: dict[str, Any], colour: bool = False) -> str:
-    def paint(code: str, text: str) -> str:
-        return f"{code}{text}{_RESET}" if colour else text
+    rows = "".join(text_row(row, colour) for row in plan["rows"])
+    return text_head(plan, colour) + rows + text_foot(plan, colour)
 
+
+def _paint(colour: bool, code: str, text: str) -> str:
+    return f"{code}{text}{_RESET}" if colour else text
+
+
+def text_head(plan: dict[str, Any], colour: bool = False) -> str:
+    """The plan's first lines: the remote, then its warnings. Needs no rows: a streamed plan shows it first."""
     out = [f"labelsync plan against {inert(plan['remote'])}", ""]
-    for warning in plan["warnings"]:
-        out.append(paint(_COLOURS["~"], f"warning: {inert(warning)}"))
+    out += [_paint(colour, _COLOURS["~"], f"warning: {inert(warning)}") for warning in plan["warnings"]]
     if plan["warnings"]:
         out.append("")
-    for row in plan["rows"]:
-        out.append(paint(_BOLD, row_heading(row)))
-        for line in row_lines(row):
-            out.append(paint(_COLOURS[line.sign], f"{'  ' * line.depth}{line.sign} {line.text}"))
-        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def text_row(row: dict[str, Any], colour: bool = False) -> str:
+    """One row's heading and changes, and a blank line."""
+    out = [_paint(colour, _BOLD, row_heading(row))]
+    for line in row_lines(row):
+        out.append(_paint(colour, _COLOURS[line.sign], f"{'  ' * line.depth}{line.sign} {line.text}"))
+    return "\n".join(out) + "\n\n"
+
+
+def text_foot(plan: dict[str, Any], colour: bool = False) -> str:
+    """The plan's last lines, from its summary."""
+    out = []
     if not plan["summary"]["rows"]:
-        out.append("No changes: the remote matches the label files.")
-        out.append("")
+        out += ["No changes: the remote matches the label files.", ""]
     deletes = deletes_line(plan, "--allow-delete")
     if deletes:
-        out.append(paint(_COLOURS["-"], deletes))
-    out.append(paint(_BOLD, f"Plan: {summary_line(plan)}."))
+        out.append(_paint(colour, _COLOURS["-"], deletes))
+    out.append(_paint(colour, _BOLD, f"Plan: {summary_line(plan)}."))
     return "\n".join(out) + "\n"

@@ -10,28 +10,40 @@ other shard (or of every row).
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Mapping
+from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 
 from reconciler import workflow
-from reconciler.apply import ApplyOptions, ApplyReport, apply_plan, check_deletes, check_rows, check_target
-from reconciler.cli.commands.plan import explain_unmanaged
+from reconciler.apply import (
+    ApplyOptions,
+    ApplyReport,
+    apply_bundles,
+    apply_plan,
+    check_deletes,
+    check_rows,
+    check_target,
+)
+from reconciler.cli.commands.plan import unmanaged_note
 from reconciler.cli.output import ProgressBar, plural, quiet, say, use_colour
 from reconciler.cli.planfile_io import read_plan_file
 from reconciler.config import load_config
 from reconciler.errors import ConfigError, LabelsyncError, PlanFileError, StaleRows
 from reconciler.model import RowKey
-from reconciler.plan import Action, Plan
-from reconciler.planfile import plan_to_dict
+from reconciler.plan import Plan, RowPlan
+from reconciler.planfile import row_to_dict, summary_to_dict
 from reconciler.remotes.base import RowResult
 from reconciler.remotes.open import open_remote
 from reconciler.render.json_plan import render_json
-from reconciler.render.text import render_text
+from reconciler.render.text import text_foot, text_head, text_row
 from reconciler.reviewed import check_reviewed
 from reconciler.shards import Shard
+from reconciler.shown import Shown, show
 
 
 class ApplyFormat(str, Enum):
@@ -72,47 +84,42 @@ def apply(
             say(f"warning: {warning}")
     as_json = fmt is ApplyFormat.json
     remote = open_remote(config, say)
-    try:
+    with ExitStack() as stack:
+        stack.callback(remote.close)
         if saved is not None:
-            plan = saved
-            check_target(plan, remote, remote.ontology().fingerprint)
-            check_rows(plan, remote)
+            check_target(saved, remote, remote.ontology().fingerprint)
+            check_rows(saved, remote)
+            summary, titles = saved.summary, {row.key: row.title for row in saved.rows}
         else:
-            bar = ProgressBar("Reading label rows")
-            try:
-                plan = workflow.plan(
-                    config, remote, progress=bar.update, bundle_size=options.bundle_size, shard=cut
-                )
-            finally:
-                bar.close()
-            data = plan_to_dict(plan)
-            if not as_json:
-                sys.stdout.write(render_text(data, colour=use_colour(sys.stdout)))
-            elif not quiet():
-                sys.stderr.write(render_text(data, colour=use_colour(sys.stderr)))
-            explain_unmanaged(data)
-        if not plan.summary.has_changes:
+            planning = workflow.planning(config, remote, bundle_size=options.bundle_size, shard=cut)
+            shown = _show(planning, as_json, stack.enter_context(tempfile.TemporaryFile()))
+            summary, titles = shown.summary, shown.titles
+        if not summary.has_changes:
             if as_json:
-                sys.stdout.write(render_json(json_report(plan, ApplyReport(), options, 0.0)))
+                sys.stdout.write(render_json(json_report(titles, ApplyReport(), options, 0.0)))
             else:
                 print("Nothing to apply.")
             return
-        check_deletes(plan, options)
+        check_deletes(summary, options)
         if not dry_run and not yes:
-            _confirm(plan.summary.rows)
+            _confirm(summary.rows)
         bar = ProgressBar("Applying")
+
+        def on_bundle(done: int, total: int, _: ApplyReport) -> None:
+            bar.update(done, total, "rows")
+
         try:
-            report = apply_plan(
-                plan, remote, options, on_bundle=lambda done, total, _: bar.update(done, total, "rows")
-            )
+            if saved is not None:
+                report = apply_plan(saved, remote, options, on_bundle=on_bundle)
+            else:
+                bundles = shown.bundles(options.bundle_size)
+                report = apply_bundles(bundles, summary.rows, remote, options, on_bundle)
         finally:
             bar.close()
-    finally:
-        remote.close()
     if as_json:
-        sys.stdout.write(render_json(json_report(plan, report, options, bar.elapsed)))
+        sys.stdout.write(render_json(json_report(titles, report, options, bar.elapsed)))
     else:
-        print(_report(plan, report, options, bar.elapsed))
+        print(_report(report, options, bar.elapsed))
     for stale in report.stale:
         say(
             f"skipped: {stale.message}; nothing was overwritten. Run `labelsync plan` to see the edit.",
@@ -155,21 +162,36 @@ def _confirm(rows: int) -> None:
         raise LabelsyncError("apply cancelled: nothing was written")
 
 
-def _counts(plan: Plan, written: list[RowKey]) -> dict[str, int]:
-    keys = set(written)
-    rows = [r for r in plan.rows if r.key in keys]
-    return {
-        "add": sum(r.count(Action.CREATE) for r in rows),
-        "change": sum(r.count(Action.UPDATE) for r in rows),
-        "delete": sum(r.count(Action.DELETE) for r in rows),
-        "tag_changes": sum(len(r.all_tag_changes) for r in rows),
-    }
+def _show(planning: workflow.Planning, as_json: bool, spill: IO[bytes]) -> Shown:
+    """Stream the plan to stdout (stderr with --format json, nothing with --quiet), a row at a time."""
+    out = sys.stderr if as_json else sys.stdout
+    visible = not (as_json and quiet())
+    colour = use_colour(out)
+    if visible:
+        out.write(text_head({"remote": planning.remote.description, "warnings": planning.warnings}, colour))
+
+    def on_row(row: RowPlan) -> None:
+        if visible:
+            out.write(text_row(row_to_dict(row), colour))
+
+    bar = ProgressBar("Reading label rows")
+    try:
+        shown = show(planning, on_row, spill, bar.update)
+    finally:
+        bar.close()
+    if visible:
+        late = [f"warning: {w}\n" for w in shown.plan.warnings[len(planning.warnings) :]]
+        out.write("".join(late) + text_foot({"summary": summary_to_dict(shown.summary)}, colour))
+    note = unmanaged_note(shown.summary.unmanaged_rows)
+    if note is not None:
+        say(note)
+    return shown
 
 
-def _report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
+def _report(report: ApplyReport, options: ApplyOptions, seconds: float) -> str:
     if options.dry_run:
         return f"Dry run: {plural(len(report.would_write), 'label row')} would be written; nothing was written."
-    c = _counts(plan, report.written)
+    c = report.counts
     counts = (
         f"{c['add']} added, {c['change']} changed, {c['delete']} deleted, {plural(c['tag_changes'], 'tag change')}"
     )
@@ -183,9 +205,10 @@ def _report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: flo
     return f"Apply complete: {', '.join(parts)} in {seconds:.1f}s."
 
 
-def json_report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds: float) -> dict[str, Any]:
+def json_report(
+    titles: Mapping[RowKey, str], report: ApplyReport, options: ApplyOptions, seconds: float
+) -> dict[str, Any]:
     """`apply --format json`: what was written, already done, skipped (edited after the plan) and failed."""
-    titles = {row.key: row.title for row in plan.rows}
 
     def results(found: list[RowResult]) -> list[dict[str, Any]]:
         return [
@@ -206,5 +229,5 @@ def json_report(plan: Plan, report: ApplyReport, options: ApplyOptions, seconds:
         "already": len(report.already),
         "skipped": results(report.stale),
         "failed": results(report.failed),
-        "summary": {**_counts(plan, written), "rows": len(written), "seconds": round(seconds, 3)},
+        "summary": {**report.counts, "rows": len(written), "seconds": round(seconds, 3)},
     }
