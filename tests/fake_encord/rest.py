@@ -149,13 +149,15 @@ def list_items(call: RestCall) -> dict[str, Any]:
             grouped.setdefault(data_hash, []).append({"frame": frame, "annotationId": annotation})
         elif not labels and {"frame": frame} not in grouped.get(data_hash, []):
             grouped.setdefault(data_hash, []).append({"frame": frame})
-    items = []
-    for data_hash, instances in grouped.items():
+    page = call.page(list(grouped.items()))  # the page first: each item reads its whole row for the metadata
+
+    def item(data_hash: str, instances: list[dict[str, Any]]) -> dict[str, Any]:
         unit = call.store.unit(project, data_hash)
         assert unit is not None
         entry = metadata(unit, call.store.row(project, data_hash), "main")
-        items.append({"labelRowMetadata": metadata_dto(entry), "instances": instances})
-    return call.page(items)
+        return {"labelRowMetadata": metadata_dto(entry), "instances": instances}
+
+    return {**page, "results": [item(*pair) for pair in page["results"]]}
 
 
 def _item_fails(call: RestCall, kind: str, item: Any) -> bool:
