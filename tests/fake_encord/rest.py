@@ -154,7 +154,7 @@ def list_items(call: RestCall) -> dict[str, Any]:
     def item(data_hash: str, instances: list[dict[str, Any]]) -> dict[str, Any]:
         unit = call.store.unit(project, data_hash)
         assert unit is not None
-        entry = metadata(unit, call.store.row(project, data_hash), "main")
+        entry = metadata(unit, call.store.row_head(project, data_hash), "main")
         return {"labelRowMetadata": metadata_dto(entry), "instances": instances}
 
     return {**page, "results": [item(*pair) for pair in page["results"]]}

@@ -33,7 +33,7 @@ def list_metadata(store: Store, project: str, uid: Any, p: dict[str, Any]) -> li
     if branch and all_branches:
         raise RpcError("INVALID_ARGUMENTS_ERROR", "branch_name cannot be combined with include_all_label_branches")
     rows: dict[str, list[StoredRow]] = {}
-    for r in store.rows(project):
+    for r in store.row_heads(project):  # a listing reads no row's labels
         rows.setdefault(r.data_hash, []).append(r)
     entries: list[tuple[Unit, StoredRow | None, str]] = []
     for unit in store.units(project):

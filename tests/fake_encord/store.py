@@ -198,6 +198,37 @@ class Store:
         )
         return self._stored(rows[0]) if rows else None
 
+    _HEAD = (
+        "SELECT label_hash, data_hash, branch, created_at, last_edited_at,"
+        " json_extract(row, '$.label_status') AS status FROM label_rows"
+    )
+
+    def row_head(self, project_hash: str, data_hash: str, branch: str = "main") -> StoredRow | None:
+        """`row` with only what a metadata entry reads of the dict (its `label_status`): cheap for big rows."""
+        rows = self._q(
+            f"{self._HEAD} WHERE project_hash = ? AND data_hash = ? AND branch = ?",
+            project_hash,
+            data_hash,
+            branch,
+        )
+        return self._head(rows[0]) if rows else None
+
+    def row_heads(self, project_hash: str) -> list[StoredRow]:
+        """`rows`, each with only what a metadata entry reads of its dict (see `row_head`)."""
+        return [self._head(r) for r in self._q(f"{self._HEAD} WHERE project_hash = ?", project_hash)]
+
+    @staticmethod
+    def _head(r: sqlite3.Row) -> StoredRow:
+        head = {"label_status": r["status"]} if r["status"] is not None else {}
+        return StoredRow(
+            r["label_hash"],
+            r["data_hash"],
+            r["branch"],
+            head,
+            datetime.fromisoformat(r["created_at"]),
+            datetime.fromisoformat(r["last_edited_at"]),
+        )
+
     def row_by_label_hash(self, project_hash: str, label_hash: str) -> StoredRow | None:
         rows = self._q(
             "SELECT * FROM label_rows WHERE project_hash = ? AND label_hash = ?", project_hash, label_hash
