@@ -49,7 +49,7 @@ def read_inside(
     `Refused` otherwise. `setting` names the cap for the message (`limits.mask_bytes`). `resolved`: a
     cache of real paths of folders (and of the root) for one pass over many files, so a file that is not
     a link itself costs one `lstat` to resolve, not one per folder of its path."""
-    real = _realpath(os.fspath(path), resolved)
+    real, info = _realpath(os.fspath(path), resolved)
     if root is not None:
         root_s = os.fspath(root)
         real_root = resolved.get(root_s) if resolved is not None else None
@@ -60,7 +60,7 @@ def read_inside(
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             raise Refused(f"it resolves to {real}, outside the repository ({root})")
     try:
-        info = os.stat(real)
+        info = info or os.stat(real)
     except FileNotFoundError:
         if os.path.islink(path):
             raise Refused("it is a symbolic link to a file that does not exist") from None
@@ -73,8 +73,9 @@ def read_inside(
     except OSError as exc:
         raise Refused(f"it cannot be read: {exc.strerror or exc}") from None
     try:
-        _check(os.fstat(fd), cap, setting)  # what was opened, not what was there a moment ago
-        data = _read_at_most(fd, cap + 1)
+        opened = os.fstat(fd)  # what was opened, not what was there a moment ago
+        _check(opened, cap, setting)
+        data = _read_at_most(fd, cap + 1, opened.st_size)
     except BlockingIOError:
         raise Refused("it is not a regular file") from None
     except OSError as exc:
@@ -86,22 +87,24 @@ def read_inside(
     return data
 
 
-def _realpath(path: str, resolved: dict[str, str] | None) -> str:
-    """`os.path.realpath(path)`; with `resolved`, the folder's real path is looked up there (and kept)."""
+def _realpath(path: str, resolved: dict[str, str] | None) -> tuple[str, os.stat_result | None]:
+    """`os.path.realpath(path)`; with `resolved`, the folder's real path is looked up there (and kept), and
+    the file's `lstat` comes back too when it is not a link (its `stat`, then)."""
     if resolved is None:
-        return os.path.realpath(path)
+        return os.path.realpath(path), None
     folder, name = os.path.split(path)
     if not name or name in (".", "..") or not folder:
-        return os.path.realpath(path)
+        return os.path.realpath(path), None
     try:
-        if stat.S_ISLNK(os.lstat(path).st_mode):
-            return os.path.realpath(path)
+        info = os.lstat(path)
     except OSError:
-        return os.path.realpath(path)
+        return os.path.realpath(path), None
+    if stat.S_ISLNK(info.st_mode):
+        return os.path.realpath(path), None
     real_folder = resolved.get(folder)
     if real_folder is None:
         real_folder = resolved[folder] = os.path.realpath(folder)
-    return os.path.join(real_folder, name)
+    return os.path.join(real_folder, name), info
 
 
 def _check(info: os.stat_result, cap: int, setting: str) -> None:
@@ -114,13 +117,18 @@ def _check(info: os.stat_result, cap: int, setting: str) -> None:
         raise Refused(f"it is {info.st_size} bytes, more than {setting} ({cap} bytes) in labelsync.yaml")
 
 
-def _read_at_most(fd: int, size: int) -> bytes:
+def _read_at_most(fd: int, size: int, expected: int = MB) -> bytes:
+    """At most `size` bytes. `expected` (the file's size) is asked for at once, plus one byte: getting
+    exactly `expected` back is the end of a file that is not growing, so such a file costs one read."""
     chunks: list[bytes] = []
-    left = size
-    while left > 0:
-        chunk = os.read(fd, min(left, MB))
+    got, ask = 0, min(size, max(expected, 0) + 1)
+    while got < size:
+        chunk = os.read(fd, ask)
         if not chunk:
             break
         chunks.append(chunk)
-        left -= len(chunk)
+        got += len(chunk)
+        if got == expected and len(chunk) < ask:
+            break
+        ask = min(size - got, MB)
     return b"".join(chunks)

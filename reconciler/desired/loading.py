@@ -19,6 +19,7 @@ repository, within `limits:` (see bounded.py and png.py); anything else is a fin
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -136,6 +137,7 @@ class ParseContext:
     default_prune: bool = True
     _by_hash: dict[str, DataUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_title: dict[str, list[DataUnit]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _contexts: dict[ReadLimits, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_hash = {u.hash: u for u in self.units or ()}
@@ -163,30 +165,37 @@ class ParseContext:
         return None, f'{len(matches)} data units are titled "{ref.title}": name it by `data_hash:` instead'
 
     def cache_context(self, unit: DataUnit | None, limits: ReadLimits) -> str:
-        return context_key(
-            self.ontology.fingerprint, _unit_key(unit), self.default_branch, self.default_prune, limits
-        )
+        """What a cache entry of a file naming `unit` depends on besides the file's own bytes."""
+        if limits not in self._contexts:  # the same for every file: worked out once
+            self._contexts[limits] = "\0".join(
+                map(str, (self.ontology.fingerprint, self.default_branch, self.default_prune, limits))
+            )
+        return context_key(self._contexts[limits], _unit_key(unit))
 
 
-_UNIT_FIELDS = tuple(f.name for f in fields(DataUnit))
+_UNIT_FIELDS = tuple(f.name for f in fields(DataUnit) if f.name != "media")
+"""What parsing a file may depend on: not `media`, where the file is (Encord signs a new URL each listing)."""
 
 
 def _unit_key(unit: DataUnit | None) -> str:
-    """Every field of the data unit, as text: what a cache entry depends on (cheaper than its repr)."""
+    """Every field of the data unit parsing depends on, as text (cheaper than its repr)."""
     if unit is None:
         return "None"
-    values = (getattr(unit, name) for name in _UNIT_FIELDS)
-    return repr(tuple(v.value if isinstance(v, Enum) else v for v in values))
+    return "\0".join([str(getattr(unit, name)) for name in _UNIT_FIELDS])
 
 
 def discover(labels_dir: Path) -> list[Path]:
+    """The label files under `labels_dir`: `*.yaml` and `*.yml` (any entry so named, links included), not
+    under a linked folder, and not a manifest or a name starting with `_`; in path order."""
     if not labels_dir.is_dir():
         return []
-    return sorted(
-        p
-        for p in (*labels_dir.rglob("*.yaml"), *labels_dir.rglob("*.yml"))
-        if p.name not in NOT_LABEL_FILES and not p.name.startswith("_")
-    )
+    found: list[tuple[list[str], str]] = []
+    for folder, dirs, files in os.walk(labels_dir):
+        for name in (*files, *dirs):
+            if name.endswith((".yaml", ".yml")) and name not in NOT_LABEL_FILES and not name.startswith("_"):
+                path = os.path.join(folder, name)
+                found.append((path.split(os.sep), path))
+    return [Path(path) for _, path in sorted(found)]
 
 
 def read_sources(
