@@ -13,6 +13,9 @@ real server adds a round trip per request, which is where the request counts mat
    in all; the fake server gets a project with the generated ontology and the manifest's data units
    (with the hashes the manifest implies); `labelsync apply --yes` creates and fills every row
    (and the tag collections).
+   Then two measured no-change plans: on a fresh runner (`.labelsync/` removed: no desired cache, no
+   rows remembered), and again with what that plan remembered (`remote.remember_rows`), the issue's
+   "no-change plan" figure.
 2. 1% of the label files change (generate.mutate: one box coordinate each).
 3. labelsync: `plan --detailed-exitcode --out plan.json` (expects exit 2), then
    `apply plan.json --yes`, each a `python -m reconciler` process; `plan --detailed-exitcode` must
@@ -562,6 +565,15 @@ def run(args: argparse.Namespace, work: Path, project: Path, server: Any) -> Non
         raise SystemExit(f"setup: {len(rows_before)} rows on the server, expected {args.rows}")
     bench.labelsync("check: plan after setup", "plan", "--detailed-exitcode")
     collections = server.collections(project_hash)
+
+    # The no-change plan: on a fresh runner (no .labelsync/: nothing remembered, no desired cache),
+    # then again with what that plan remembered (`remote.remember_rows`; rows settled first, see SETTLED).
+    from reconciler.remotes.encord.remembered import SETTLED
+
+    time.sleep(SETTLED)
+    shutil.rmtree(project / ".labelsync", ignore_errors=True)
+    fresh = bench.labelsync("no-change plan, fresh runner", "plan", "--detailed-exitcode")
+    remembered = bench.labelsync("no-change plan, rows remembered", "plan", "--detailed-exitcode")
     items = sum(len(server.collection_items(c["uuid"])) for c in collections)
 
     changed = generate.mutate(project, args.change_percent, seed=args.seed + 1)
@@ -606,7 +618,7 @@ def run(args: argparse.Namespace, work: Path, project: Path, server: Any) -> Non
         f"{stats.objects} objects, {len(changed)} files changed, bundle size {args.bundle_size}, "
         f"REST page size {args.page_size}; {len(collections)} tag collections holding {items} items"
     )
-    print_table([plan, apply, both, seed])
+    print_table([fresh, remembered, plan, apply, both, seed])
     print(
         f"  ratio seed / labelsync plan+apply: requests {seed.total / both.total:.1f}x, "
         f"bytes sent {seed.sent / max(both.sent, 1):.1f}x, received {seed.received / max(both.received, 1):.1f}x, "

@@ -31,6 +31,7 @@ _REMOTE_KEYS = {
         "read_timeout",
         "write_timeout",
         "concurrency",
+        "remember_rows",
     ),
 }
 MAX_CONCURRENCY = 16
@@ -129,6 +130,8 @@ def _parse(doc: Any, source: Path, text: str) -> Config:
         raise fail(
             ("remote", "concurrency"), f"expected a whole number of requests at once, 1 to {MAX_CONCURRENCY}"
         )
+    if not isinstance(remote_doc.get("remember_rows", True), bool):
+        raise fail(("remote", "remember_rows"), "expected true or false")
     defaults = Config(root=source.parent)
     settings = {**(defaults.remote.settings if kind == "local" else {}), **remote_doc}
     settings.pop("kind", None)

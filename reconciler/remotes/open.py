@@ -20,8 +20,10 @@ def open_remote(config: Config, notice: Notice = lambda _: None) -> Remote:
     if kind == "local":
         return _open_local(config, notice)
     from reconciler.remotes.encord import EncordProject
+    from reconciler.remotes.encord.remembered import FILE
 
-    return EncordProject(config.remote.settings)
+    remember = config.remote.settings.get("remember_rows", True)
+    return EncordProject(config.remote.settings, memory=config.path(FILE) if remember else None)
 
 
 def _open_local(config: Config, notice: Notice) -> Remote:

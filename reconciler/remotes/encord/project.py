@@ -1,7 +1,9 @@
 """`EncordProject`: the `Remote` protocol over an Encord project, through the official SDK.
 
 Reading: the listing is one request per branch; rows are read in bundles (one request per bundle); a
-data unit with no label row yet counts as empty and is not created by a plan. Rows are read as the
+data unit with no label row yet counts as empty and is not created by a plan. A listed row whose edit time
+and tags are those of an earlier read is listed with that read's fingerprint (`remembered.RowMemory`), so
+the planner fetches it only when its label file asks for something else. Rows are read as the
 label-row dicts the server sends, through the SDK's own label row client (`Project._client`, an
 `EncordClientProject`): `get_label_rows`, the call `LabelRowV2.initialise_labels` makes, and
 `create_label_rows`, the one it makes for a row that does not exist yet. labelsync decodes those dicts
@@ -45,6 +47,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, TypeVar
 
 from reconciler.canonical import row_fingerprint
@@ -53,6 +56,7 @@ from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataType, DataUnit, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
+from reconciler.remotes.encord import remembered
 from reconciler.remotes.encord.client import concurrency_of, connect, domain_of, get_project, request_settings
 from reconciler.remotes.encord.errors import (
     DEFAULT_BACKOFF,
@@ -80,7 +84,10 @@ GET_LIMIT = 1000
 
 
 class EncordProject:
-    def __init__(self, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None, memory: Path | None = None
+    ) -> None:
+        """`memory`: the file rows read are remembered in (`remembered.RowMemory`); None remembers nothing."""
         if not settings.get("project_hash"):
             raise ConfigError("remote.project_hash is missing: the Encord project's hash (in its URL)")
         self.project_hash = str(settings["project_hash"])
@@ -105,8 +112,11 @@ class EncordProject:
         """Rows whose dict in `_dicts` is the server's row as read at this time.monotonic()."""
         self._edited: dict[RowKey, Any] = {}
         """Each row's `last_edited_at` as its last fetch read it: a save skips a row whose time moved."""
+        self._read_at: dict[RowKey, float] = {}
+        """When (time.time()) each row in `_fetched` was read: what `_remember` compares its edit time with."""
         self._units: dict[str, DataUnit] = {}
         self._tags = CollectionTags(self._project, self._retries, self._map, self._submit)
+        self._memory = remembered.RowMemory(memory, f"{self.project_hash} {self.domain} {self._ontology.fingerprint}")
         self._failed_saves = 0
         self._written = 0
 
@@ -132,7 +142,7 @@ class EncordProject:
                 self._label_hashes[key] = row.label_hash
                 self._fetched.pop(key, None)
                 if row.label_hash is not None:
-                    listed[key] = RowListing(key, unit, row.label_hash, None)
+                    listed[key] = RowListing(key, unit, row.label_hash, self._remembered(key, row))
         return Listing(tuple(sorted(self._units.values(), key=lambda u: u.title)), listed)
 
     def fetch(self, keys: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
@@ -159,7 +169,28 @@ class EncordProject:
     def _decoded(self, keys: Sequence[RowKey], existing: Sequence[RowKey]) -> dict[RowKey, LabelRow]:
         """Each of `keys` as read (the `existing` ones) or empty (a row not created yet)."""
         read = set(existing)
-        return {key: self._decode(key) if key in read else LabelRow(key) for key in keys}
+        rows = {key: self._decode(key) if key in read else LabelRow(key) for key in keys}
+        for key in existing:
+            self._remember(key, rows[key])
+        return rows
+
+    def _remembered(self, key: RowKey, listed: Any) -> str | None:
+        """The fingerprint `RowMemory` holds for a listed row, if its edit time and tags are those remembered."""
+        edited = _stamp(listed.last_edited_at)
+        if edited is None or self._memory.edited(listed.label_hash) != edited:
+            return None
+        return self._memory.fingerprint(listed.label_hash, edited, self._tag_digest(key))
+
+    def _remember(self, key: RowKey, row: LabelRow) -> None:
+        edited, read_at = self._edited.get(key), self._read_at.get(key)
+        label_hash = self._label_hashes.get(key)
+        if edited is None or read_at is None or label_hash is None or key not in self._fetched:
+            return
+        if read_at - edited.timestamp() >= remembered.SETTLED:
+            self._memory.remember(label_hash, edited.isoformat(), self._tag_digest(key), row_fingerprint(row))
+
+    def _tag_digest(self, key: RowKey) -> str:
+        return self._tags.digest(key.data_hash) if key.branch == "main" else ""
 
     def write(self, writes: Sequence[RowWrite]) -> list[RowResult]:
         results: dict[RowKey, RowResult] = {}
@@ -180,6 +211,7 @@ class EncordProject:
         return nullcontext()
 
     def close(self) -> None:
+        self._memory.save()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -353,6 +385,7 @@ class EncordProject:
 
         for key in keys:
             self._fetched.pop(key, None)  # the server may hold what is sent, whatever the answer
+            self._memory.forget(str(self._label_hashes.get(key)))
         try:
             self._retries.sdk_call(
                 f"saving {_rows(len(writes))}", save, attempts=1 if self._failed_saves else None
@@ -449,15 +482,16 @@ class EncordProject:
     def _store(self, keys: Sequence[RowKey], dicts: dict[str, dict[str, Any]]) -> None:
         from encord.common.time_parser import parse_datetime_optional
 
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
         for key in keys:
             row = dicts.get(str(self._label_hashes.get(key)))
             if row is None:
                 raise RemoteError(f"Encord sent no label row for {self._title(key)} while fetching it")
             self._dicts[key] = row
             self._fetched[key] = now
+            self._read_at[key] = wall
             try:
-                self._edited[key] = parse_datetime_optional(row.get("last_edited_at"))
+                self._edited[key] = _instant(parse_datetime_optional(row.get("last_edited_at")))
             except (ValueError, OverflowError):
                 self._edited[key] = None
 
@@ -483,6 +517,12 @@ def _instant(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)).replace(microsecond=0)
+
+
+def _stamp(value: Any) -> str | None:
+    """A `last_edited_at` (the listing's) as `RowMemory` keeps it."""
+    instant = _instant(value)
+    return instant.isoformat() if instant is not None else None
 
 
 def _without_tags_of_deleted(before: LabelRow, after: LabelRow) -> LabelRow:

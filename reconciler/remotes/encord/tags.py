@@ -14,11 +14,14 @@ created, so one another run created meanwhile is used rather than made twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from reconciler.errors import RemoteError
 from reconciler.model import DataUnit, FrameTag, Label, LabelRow, ObjectLabel, RowKey, frames_to_ranges, with_tags
@@ -152,6 +155,13 @@ class CollectionTags:
             elif frames:
                 frame_tags.append(FrameTag(name, frames_to_ranges(frames)))
         return with_tags(row, tags, frame_tags, self._index.labels.get(row.key.data_hash, {}))
+
+    def digest(self, data_hash: str) -> str:
+        """Of the data unit's items in every collection: the same exactly while they are."""
+        self._load()
+        data = sorted((name, sorted(frames)) for name, frames in self._index.data.get(data_hash, {}).items())
+        labels = sorted((label, sorted(names)) for label, names in self._index.labels.get(data_hash, {}).items())
+        return hashlib.blake2b(orjson.dumps([data, labels]), digest_size=16).hexdigest()
 
     def update(self, rows: list[tuple[LabelRow, LabelRow, DataUnit]]) -> dict[RowKey, list[str]]:
         """Add and remove collection items so each `before`'s tags become its `after`'s: one request
