@@ -194,8 +194,9 @@ class Workspace:
             pytest.fail(f"labelsync crashed:\n{log.read_text() if log and log.exists() else result.stderr}")
         return Result(result.exit_code, result.stdout, result.stderr)
 
-    def run_subprocess(self, *args: str, module: bool = True) -> Result:
-        """`python -m reconciler ARGS...` (or the `labelsync` script) in the workspace, in a new process."""
+    def run_subprocess(self, *args: str, module: bool = True, env: dict[str, str] | None = None) -> Result:
+        """`python -m reconciler ARGS...` (or the `labelsync` script) in the workspace, in a new process
+        (with `env` added to the environment)."""
         if module:
             command = [sys.executable, "-m", "reconciler", *args]
         else:
@@ -208,6 +209,7 @@ class Workspace:
             stdin=subprocess.DEVNULL,
             timeout=SUBPROCESS_TIMEOUT,
             check=False,
+            env={**os.environ, **env} if env else None,
         )
         return Result(done.returncode, done.stdout, done.stderr)
 

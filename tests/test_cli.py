@@ -105,7 +105,10 @@ def test_help_shows_examples_and_exit_codes_unwrapped(local_workspace: Workspace
 
 
 def test_completion_script_is_shown(local_workspace: Workspace) -> None:
-    result = local_workspace.run_subprocess("--show-completion", "bash", module=False)  # as a shell runs it
+    # Typer reads `--show-completion` as a flag when it can find the shell that started it (shellingham), and
+    # as taking the shell's name when it cannot: where that is depends on the machine, so the name is asked for.
+    fixed = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    result = local_workspace.run_subprocess("--show-completion", "bash", module=False, env=fixed)
     assert result.exit_code == 0, result.output
     assert "_labelsync_completion" in result.stdout and "complete" in result.stdout
     assert result.stderr == ""

@@ -463,6 +463,7 @@ def byte_mutations(raw: bytes) -> Iterator[tuple[str, bytes]]:
     yield "a key twice", raw.replace(b'{\n  "format_version"', b'{"format_version": "1.1",\n  "format_version"', 1)
 
 
+@pytest.mark.parametrize("workspace", ["local"], indirect=True)  # refused before the remote is opened: any remote
 def test_damaged_plan_files_are_refused_without_a_traceback(every_change: Workspace) -> None:
     ws = every_change
     raw = ws.path("plan.json").read_bytes()
