@@ -17,6 +17,8 @@ from reconciler.desired.loading import (
     load_desired,
     read_sources,
 )
+from reconciler.desired.signatures import FILE as SIGNATURES_FILE
+from reconciler.desired.signatures import Signatures
 from reconciler.errors import ConfigError, InvalidInput
 from reconciler.git_base import GitBase
 from reconciler.ontology import Ontology
@@ -65,7 +67,8 @@ def load(
     if only is not None:
         total, paths = len(paths), subset.select(config.labels_dir, paths, only)
         warnings.append(subset.warning(len(paths), total))
-    sources, unreadable = read_sources(paths, config.root, config.limits)
+    signatures = Signatures(config.path(SIGNATURES_FILE), config.root) if cached else None
+    sources, unreadable = read_sources(paths, config.root, config.limits, signatures)
     listing: Listing | None = None
     if remote is None:
         ontology = load_ontology(config.ontology_file)
@@ -92,6 +95,8 @@ def load(
         cut = shards.cut(shard, sources, context, cache)
         sources = list(cut.sources)
     desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable, checks_only=not cached)
+    if signatures is not None:
+        signatures.save({source.name for source in sources}, prune=only is None)
     warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
     return Loaded(desired, listing, ontology, tuple(warnings), files, cut)
 

@@ -87,6 +87,19 @@ def read_inside(
     return data
 
 
+def regular_inside(path: Path, root: Path, resolved: dict[str, str]) -> os.stat_result | None:
+    """The `lstat` of `path` when it is a regular file, not a link, inside `root` (folders resolved through
+    `resolved`, as `read_inside` resolves them); None for anything else, which `read_inside` then explains."""
+    real, info = _realpath(os.fspath(path), resolved)
+    if info is None or not stat.S_ISREG(info.st_mode):
+        return None
+    root_s = os.fspath(root)
+    real_root = resolved.get(root_s)
+    if real_root is None:
+        real_root = resolved[root_s] = os.path.realpath(root_s)
+    return info if real.startswith(real_root.rstrip(os.sep) + os.sep) else None
+
+
 def _realpath(path: str, resolved: dict[str, str] | None) -> tuple[str, os.stat_result | None]:
     """`os.path.realpath(path)`; with `resolved`, the folder's real path is looked up there (and kept), and
     the file's `lstat` comes back too when it is not a link (its `stat`, then)."""

@@ -30,11 +30,12 @@ from pathlib import Path
 
 from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
-from reconciler.desired.bounded import ReadLimits, Refused, read_inside
+from reconciler.desired.bounded import ReadLimits, Refused, read_inside, regular_inside
 from reconciler.desired.cache import CacheEntry, DesiredCache, content_digest, context_key, digest
 from reconciler.desired.declared import with_lines
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
 from reconciler.desired.png import MaskRules, reading_masks
+from reconciler.desired.signatures import Known, Signatures
 from reconciler.diagnostics import Finding
 from reconciler.errors import LabelsyncError
 from reconciler.model import DataUnit, LabelRow, RowKey
@@ -53,11 +54,38 @@ class Source:
     path: Path
     name: str
     """The path as shown to people: relative to the repository root."""
-    text: str
     digest: str
+    """Of the text as read (newlines made LF): of the bytes themselves when nothing changed."""
     root: Path | None = None
     """The repository (resolved): what the file's masks must be inside."""
     limits: ReadLimits = field(default_factory=ReadLimits)
+    may_branch: bool = True
+    """Whether the text may hold a `branch:` key (`branch` as a word, or a backslash: an escaped key)."""
+    may_rename: bool = True
+    """Whether the text may hold a `was:` key."""
+    loaded: str | None = field(default=None, repr=False, compare=False)
+    """The text, once read; a file known by its signature (`signatures`) is read only when `text` is asked for."""
+
+    @classmethod
+    def of_text(cls, path: Path, name: str, text: str, digest: str, root: Path | None, limits: ReadLimits) -> Source:
+        return cls(path, name, digest, root, limits, _may_branch(text), _may_rename(text), text)
+
+    @property
+    def text(self) -> str:
+        if self.loaded is None:
+            object.__setattr__(self, "loaded", self._read_again())
+        assert self.loaded is not None
+        return self.loaded
+
+    def _read_again(self) -> str:
+        try:
+            data = read_inside(self.path, self.root, self.limits.label_file_bytes, "limits.label_file_bytes")
+            text: str | None = _universal_newlines(data.decode("utf-8"))
+        except (OSError, ValueError):  # Refused and UnicodeDecodeError are ValueErrors
+            text = None
+        if text is None or digest(text) != self.digest:
+            raise LabelsyncError(f"{self.name} changed while labelsync was reading the label files: run it again")
+        return text
 
     def mask_rules(self, unit: DataUnit | None) -> MaskRules:
         """How its masks are read: inside the repository, within the limits, of the unit's size if known."""
@@ -199,16 +227,23 @@ def discover(labels_dir: Path) -> list[Path]:
 
 
 def read_sources(
-    paths: Iterable[Path], root: Path, limits: ReadLimits | None = None
+    paths: Iterable[Path], root: Path, limits: ReadLimits | None = None, signatures: Signatures | None = None
 ) -> tuple[list[Source], list[Finding]]:
     """Each label file's text; a file that is not a regular UTF-8 file inside `root` (the repository)
-    within `limits.label_file_bytes` is a finding instead, and is never read past the limit."""
+    within `limits.label_file_bytes` is a finding instead, and is never read past the limit. With
+    `signatures`, a file whose signature is the one recorded is not read (its text is, if asked for), and
+    the files read are recorded."""
     sources, findings = [], []
     limits = limits or ReadLimits()
     root = root.resolve()
     resolved: dict[str, str] = {}
     for path in paths:
         name = display_path(path, root)
+        before = regular_inside(path, root, resolved) if signatures is not None else None
+        known = signatures.known(name, before) if signatures is not None and before is not None else None
+        if known is not None:
+            sources.append(Source(path, name, known.digest, root, limits, known.may_branch, known.may_rename))
+            continue
         try:
             data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes", resolved)
         except FileNotFoundError:
@@ -223,10 +258,12 @@ def read_sources(
             findings.append(Finding(name, (), "not UTF-8 text"))
             continue
         text = _universal_newlines(decoded)
-        # The digest is of the text as read (newlines made LF): the bytes themselves when nothing changed.
-        sources.append(
-            Source(path, name, text, content_digest(data) if text is decoded else digest(text), root, limits)
+        source = Source.of_text(
+            path, name, text, content_digest(data) if text is decoded else digest(text), root, limits
         )
+        sources.append(source)
+        if signatures is not None and before is not None and (after := regular_inside(path, root, resolved)):
+            signatures.record(name, before, after, Known(source.digest, source.may_branch, source.may_rename))
     return sources, findings
 
 
@@ -245,12 +282,15 @@ def branches_named(sources: Iterable[Source], default: str) -> frozenset[str]:
     or a backslash (a double-quoted key may spell it with escapes)."""
     named = {default}
     for source in sources:
-        text = source.text
-        if "\\" in text or ("branch" in text and _BRANCH_WORD.search(text)):
+        if source.may_branch:
             branch = _branch_of(source.text)
             if branch is not None:
                 named.add(branch)
     return frozenset(named)
+
+
+def _may_branch(text: str) -> bool:
+    return "\\" in text or ("branch" in text and _BRANCH_WORD.search(text) is not None)
 
 
 def _branch_of(text: str) -> str | None:
@@ -281,7 +321,7 @@ def load_desired(
     for source in sources:
         hit = _cached(cache, source, context)
         key = RowKey(hit.row_data_hash, hit.branch) if hit else None
-        if hit and key and (listed is None or (listed.get(key) == hit.fingerprint and not _may_rename(source))):
+        if hit and key and (listed is None or (listed.get(key) == hit.fingerprint and not source.may_rename)):
             ref = DataRef(hit.title, hit.data_hash, hit.branch)
             unchanged.append(Unchanged(source.name, key, ref, hit.labels))
         else:
@@ -342,8 +382,8 @@ class _Reparse:
         return files
 
 
-def _may_rename(source: Source) -> bool:
-    return "was" in source.text and _WAS.search(source.text) is not None
+def _may_rename(text: str) -> bool:
+    return "was" in text and _WAS.search(text) is not None
 
 
 def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> CacheEntry | None:
@@ -496,14 +536,14 @@ def _same_row_twice(files: list[LabelFile], unchanged: list[Unchanged], deferred
 
 
 def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]:
-    texts = {s.name: s.text for s in sources}
+    by_name = {s.name: s for s in sources}
     by_file: dict[str, list[int]] = {}
     for index, finding in enumerate(findings):
-        if finding.line is None and finding.file in texts:
+        if finding.line is None and finding.file in by_name:
             by_file.setdefault(finding.file, []).append(index)
     located = list(findings)
     for name, indexes in by_file.items():
-        lines = yamlio.lines_of(texts[name], [findings[i].path for i in indexes])
+        lines = yamlio.lines_of(by_name[name].text, [findings[i].path for i in indexes])
         for index, line in zip(indexes, lines, strict=True):
             located[index] = replace(findings[index], line=line)
     return located

@@ -1,0 +1,96 @@
+"""File signatures: a label file unchanged since it was last read is known without reading it again.
+
+As git's index does: a regular file (not a link) whose size, modification and change times, inode and device
+are those recorded when it was last read has the content digest recorded then, and the two facts about its
+text the loader looks for before parsing (whether it may name a `branch:` or rename with `was:`). Its text is
+read only if something asks for it (`Source.text`), and is checked against the digest then.
+
+Kept in `.labelsync/file-signatures.json`. A file is recorded only when its signature was the same before and
+after it was read and its last change is more than `SETTLED` seconds old (a write in the same clock tick as the
+read could leave the signature as it was). A checkout makes new inodes and change times, so a signature file
+carried to another machine or clone matches nothing there; a damaged one is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from reconciler.atomic import kept_mode, write_atomically
+
+FILE = ".labelsync/file-signatures.json"
+VERSION = 1
+SETTLED = 2.0
+MAX_BYTES = 64 * 1024 * 1024
+
+Signature = tuple[int, int, int, int, int]
+
+
+def signature(info: os.stat_result) -> Signature:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+@dataclass(frozen=True)
+class Known:
+    digest: str
+    may_branch: bool
+    may_rename: bool
+
+
+class Signatures:
+    def __init__(self, path: Path | None, root: Path) -> None:
+        self.path, self.root = path, str(root)
+        self.entries: dict[str, tuple[Signature, Known]] = {}
+        self._dirty = False
+        if path is None:
+            return
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                return
+            data = orjson.loads(path.read_bytes())
+            if data.get("version") != VERSION or data.get("root") != self.root:
+                return
+            for name, (size, mtime, ctime, ino, dev, digest, branch, rename) in data["files"].items():
+                known = Known(str(digest), bool(branch), bool(rename))
+                self.entries[str(name)] = ((int(size), int(mtime), int(ctime), int(ino), int(dev)), known)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def known(self, name: str, info: os.stat_result) -> Known | None:
+        entry = self.entries.get(name)
+        return entry[1] if entry is not None and entry[0] == signature(info) else None
+
+    def record(self, name: str, before: os.stat_result, after: os.stat_result, known: Known) -> None:
+        """`known` of the file read between `before` and `after` (its lstat each time)."""
+        if self.path is None or signature(before) != signature(after):
+            return
+        if time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) < SETTLED * 1e9:
+            return
+        entry = (signature(after), known)
+        if self.entries.get(name) != entry:
+            self.entries[name] = entry
+            self._dirty = True
+
+    def save(self, names: set[str], prune: bool = True) -> None:
+        """Write the entries when anything changed; with `prune`, only those of `names` (the files there are
+        now: not with a subset of them)."""
+        gone = self.entries.keys() - names if prune else set()
+        for name in gone:
+            del self.entries[name]
+        if self.path is None or not (self._dirty or gone):
+            return
+        files = {
+            name: [*sig, known.digest, known.may_branch, known.may_rename]
+            for name, (sig, known) in self.entries.items()
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = orjson.dumps({"version": VERSION, "root": self.root, "files": files})
+            write_atomically(self.path, payload, kept_mode(self.path))
+        except OSError:
+            return
+        self._dirty = False
