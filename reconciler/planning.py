@@ -51,8 +51,8 @@ def plan_bundles(
     tally.unchanged += len(desired.unchanged)
     tally.managed_labels += sum(u.labels for u in desired.unchanged)
     to_fetch: list[LabelFile | Deferred] = []
-    items: list[LabelFile | Deferred] = [*desired.files, *desired.deferred]
-    for item in items:
+    named: list[LabelFile | Deferred] = [*desired.files, *desired.deferred]
+    for item in named:
         key = _key(item)
         empty = item.empty if isinstance(item, Deferred) else item.row == LabelRow(key)
         if key not in listing.rows and empty:
@@ -62,8 +62,8 @@ def plan_bundles(
 
     bundles = [to_fetch[start : start + bundle_size] for start in range(0, len(to_fetch), bundle_size)]
     existing = [[key for key in map(_key, bundle) if key in listing.rows] for bundle in bundles]
-    for number, (items, fetched) in enumerate(zip(bundles, remote.fetch_bundles(existing), strict=True)):
-        bundle = desired.parsed(items)
+    for number, (some, fetched) in enumerate(zip(bundles, remote.fetch_bundles(existing), strict=True)):
+        bundle = desired.parsed(some)
         wanted = [f for f in bundle if needs_base(f, fetched.get(f.row.key, LabelRow(f.row.key)))]
         bases = base(wanted) if base and wanted else {}
         rows: list[RowPlan] = []
