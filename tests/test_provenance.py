@@ -172,3 +172,32 @@ def test_finding_lines_costs_nothing_for_unchanged_files(applied: Workspace, mon
     applied.replace_in_file(CHERRY, "box: {x: 0.38,", "box: {x: 0.4,")
     assert applied.run("plan", "--detailed-exitcode").exit_code == 2
     assert calls == [CHERRY]
+
+
+def test_lines_in_a_huge_object_are_those_composing_finds() -> None:
+    """An object of over `STREAMED_FROM` characters is read event by event up to the path, not composed:
+    the lines found are the same."""
+    import yaml
+
+    from reconciler.yamlio import lines as yaml_lines
+    from reconciler.yamlio.pyyaml import Marks
+
+    points = json.dumps([[0.1, 0.1], [0.9, 0.1], [0.5, 0.9]] * 20_000)
+    text = (
+        "data: x.jpg\nobjects:\n  - id: small\n    class: Cherry\n    box: {x: 0.1, y: 0.1, w: 0.1, h: 0.1}\n"
+        f"  - id: lake\n    class: Lake\n    tags: [a, b]\n    polygon:\n      {points}\n    attributes:\n"
+        "      Depth: 3\n" + "  - id: pad\n    class: Cherry\n    note: " + "x" * 1_000_000 + "\n"
+    )
+    assert len(text) > yaml_lines.SLICED_FROM
+    paths: list[Any] = [
+        ("objects", 1, "polygon"),
+        ("objects", 1, "polygon", 3),
+        ("objects", 1, "attributes", "Depth"),
+        ("objects", 1, "tags", 1),
+        ("objects", 1, "missing"),
+        ("objects", 0, "box", "x"),
+    ]
+    root = yaml.compose(text, Loader=Marks)
+    composed = [yaml_lines._line_in(root, path, {}) for path in paths]
+    assert composed == [9, 10, 12, 8, 6, 5]
+    assert lines_of(text, paths) == composed

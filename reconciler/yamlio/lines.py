@@ -16,9 +16,10 @@ from reconciler.yamlio.pyyaml import Marks
 
 SLICED_FROM = 1_000_000
 """Characters: the lines of a larger document are found by composing only the parts the paths point into."""
-STREAMED_FROM = 2_000_000
+STREAMED_FROM = 100_000
 """Characters: a larger part (one object holding a huge polygon) is not composed but read event by event
-up to the path, so memory stays flat."""
+up to the path: nothing after the path is read, and memory stays flat (composing a 100,001-point polygon's
+object took 3.5 s to find the line of its `polygon:` key)."""
 
 
 def lines_of(text: str, paths: list[FieldPath]) -> list[int | None]:
