@@ -26,11 +26,13 @@ def _paint(colour: bool, code: str, text: str) -> str:
 
 def text_head(plan: dict[str, Any], colour: bool = False) -> str:
     """The plan's first lines: the remote, then its warnings. Needs no rows: a streamed plan shows it first."""
-    out = [f"labelsync plan against {inert(plan['remote'])}", ""]
-    out += [_paint(colour, _COLOURS["~"], f"warning: {inert(warning)}") for warning in plan["warnings"]]
-    if plan["warnings"]:
-        out.append("")
-    return "\n".join(out) + "\n"
+    return f"labelsync plan against {inert(plan['remote'])}\n\n" + text_warnings(plan["warnings"], colour)
+
+
+def text_warnings(warnings: list[str] | tuple[str, ...], colour: bool = False) -> str:
+    """`warning: ...` lines, inert, and a blank line after them (nothing when there are none)."""
+    out = [_paint(colour, _COLOURS["~"], f"warning: {inert(warning)}") for warning in warnings]
+    return "\n".join(out) + "\n\n" if out else ""
 
 
 def text_row(row: dict[str, Any], colour: bool = False) -> str:

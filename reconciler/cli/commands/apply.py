@@ -40,7 +40,7 @@ from reconciler.planfile import row_to_dict, summary_to_dict
 from reconciler.remotes.base import RowResult
 from reconciler.remotes.open import open_remote
 from reconciler.render.json_plan import render_json
-from reconciler.render.text import text_foot, text_head, text_row
+from reconciler.render.text import text_foot, text_head, text_row, text_warnings
 from reconciler.reviewed import check_reviewed
 from reconciler.shards import Shard
 from reconciler.shown import Shown, show
@@ -163,7 +163,7 @@ def _confirm(rows: int) -> None:
 
 
 def _show(planning: workflow.Planning, as_json: bool, spill: IO[bytes]) -> Shown:
-    """Stream the plan to stdout (stderr with --format json, nothing with --quiet), a row at a time."""
+    """Stream the plan to stdout, a row at a time (to stderr with --format json, where --quiet hides it)."""
     out = sys.stderr if as_json else sys.stdout
     visible = not (as_json and quiet())
     colour = use_colour(out)
@@ -180,8 +180,8 @@ def _show(planning: workflow.Planning, as_json: bool, spill: IO[bytes]) -> Shown
     finally:
         bar.close()
     if visible:
-        late = [f"warning: {w}\n" for w in shown.plan.warnings[len(planning.warnings) :]]
-        out.write("".join(late) + text_foot({"summary": summary_to_dict(shown.summary)}, colour))
+        late = shown.plan.warnings[len(planning.warnings) :]  # known once every bundle is diffed
+        out.write(text_warnings(late, colour) + text_foot({"summary": summary_to_dict(shown.summary)}, colour))
     note = unmanaged_note(shown.summary.unmanaged_rows)
     if note is not None:
         say(note)
