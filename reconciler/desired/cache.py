@@ -22,13 +22,12 @@ load in a fraction of a second.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-import orjson
+from reconciler.cache_file import read_cache, write_cache
 
 LOADER_VERSION = "4"
 FILE_VERSION = LOADER_VERSION + ".rows"
@@ -96,13 +95,11 @@ class DesiredCache:
         self.dirty = False
         self.memory = remote if isinstance(remote, SourceMemory) else None
         self._remembered: Mapping[tuple[str, str], CacheEntry] | None = None
-        if path is not None and path.is_file():
-            try:
-                data = orjson.loads(path.read_bytes())
-                if data.get("version") == FILE_VERSION and data.get("fields") == list(FIELDS):
-                    self.entries = {name: entry_from_values(e) for name, e in data["entries"]}
-            except (OSError, ValueError, TypeError, KeyError, AttributeError):
-                self.entries = {}
+        data = read_cache(path, version=FILE_VERSION, fields=list(FIELDS))
+        try:
+            self.entries = {name: entry_from_values(e) for name, e in (data or {}).get("entries", [])}
+        except (ValueError, TypeError):
+            self.entries = {}
 
     def get(self, name: str, file_digest: str) -> CacheEntry | None:
         entry = self.entries.get(name)
@@ -124,15 +121,13 @@ class DesiredCache:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         payload: dict[str, Any] = {
             "version": FILE_VERSION,
             "fields": list(FIELDS),
             "entries": [[name, entry_values(e)] for name, e in sorted(self.entries.items())],
         }
-        tmp.write_bytes(orjson.dumps(payload))
-        os.replace(tmp, self.path)
+        if write_cache(self.path, payload):
+            self.dirty = False
 
 
 def context_key(*parts: object) -> str:

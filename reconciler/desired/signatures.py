@@ -18,14 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-from reconciler.atomic import kept_mode, write_atomically
+from reconciler.cache_file import read_cache, write_cache
 
 FILE = ".labelsync/file-signatures.json"
 VERSION = 1
 SETTLED = 2.0
-MAX_BYTES = 64 * 1024 * 1024
 
 Signature = tuple[int, int, int, int, int]
 
@@ -46,18 +43,14 @@ class Signatures:
         self.path, self.root = path, str(root)
         self.entries: dict[str, tuple[Signature, Known]] = {}
         self._dirty = False
-        if path is None:
-            return
+        data = read_cache(path, version=VERSION, root=self.root)
         try:
-            if path.stat().st_size > MAX_BYTES:
-                return
-            data = orjson.loads(path.read_bytes())
-            if data.get("version") != VERSION or data.get("root") != self.root:
-                return
-            for name, (size, mtime, ctime, ino, dev, digest, branch, rename) in data["files"].items():
+            for name, (size, mtime, ctime, ino, dev, digest, branch, rename) in (
+                (data or {}).get("files", {}).items()
+            ):
                 known = Known(str(digest), bool(branch), bool(rename))
                 self.entries[str(name)] = ((int(size), int(mtime), int(ctime), int(ino), int(dev)), known)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, AttributeError):
             self.entries = {}
 
     def known(self, name: str, info: os.stat_result) -> Known | None:
@@ -87,10 +80,5 @@ class Signatures:
             name: [*sig, known.digest, known.may_branch, known.may_rename]
             for name, (sig, known) in self.entries.items()
         }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            payload = orjson.dumps({"version": VERSION, "root": self.root, "files": files})
-            write_atomically(self.path, payload, kept_mode(self.path))
-        except OSError:
-            return
-        self._dirty = False
+        if write_cache(self.path, {"version": VERSION, "root": self.root, "files": files}):
+            self._dirty = False

@@ -18,16 +18,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
-from reconciler.atomic import kept_mode, write_atomically
+from reconciler.cache_file import read_cache, write_cache
 
 FILE = ".labelsync/encord-rows.json"
 VERSION = "1"
 """Of the decoder and of this file: a change to either makes every entry a miss."""
 SETTLED = 5.0
-MAX_BYTES = 256 * 1024 * 1024
-"""A larger file is not read (about 200 bytes an entry: a million rows)."""
 
 Entry = tuple[str, str, str]
 """(edit time, tag digest, fingerprint)."""
@@ -38,22 +34,14 @@ class RowMemory:
         self.path, self.scope = path, scope
         self.entries: dict[str, Entry] = {}
         self._dirty = False
-        if path is None:
-            return
-        try:
-            if path.stat().st_size > MAX_BYTES:
-                return
-            data = orjson.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return
-        if isinstance(data, dict) and data.get("version") == VERSION and data.get("scope") == scope:
-            rows = data.get("rows")
-            if isinstance(rows, dict):
-                self.entries = {
-                    str(label_hash): (str(e[0]), str(e[1]), str(e[2]))
-                    for label_hash, e in rows.items()
-                    if isinstance(e, list) and len(e) == 3
-                }
+        data = read_cache(path, version=VERSION, scope=scope)
+        rows = data.get("rows") if data is not None else None
+        if isinstance(rows, dict):
+            self.entries = {
+                str(label_hash): (str(e[0]), str(e[1]), str(e[2]))
+                for label_hash, e in rows.items()
+                if isinstance(e, list) and len(e) == 3
+            }
 
     def fingerprint(self, label_hash: str, edited: str, tags: str) -> str | None:
         entry = self.entries.get(label_hash)
@@ -76,10 +64,5 @@ class RowMemory:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        payload = {"version": VERSION, "scope": self.scope, "rows": self.entries}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.path, orjson.dumps(payload), kept_mode(self.path))
-        except OSError:
-            return  # a cache: the next run reads the rows again
-        self._dirty = False
+        if write_cache(self.path, {"version": VERSION, "scope": self.scope, "rows": self.entries}):
+            self._dirty = False
