@@ -135,10 +135,9 @@ def apply_bundles(
     remote: Remote,
     options: ApplyOptions,
     on_bundle: BundleDone | None = None,
-    report: ApplyReport | None = None,
 ) -> ApplyReport:
     """Write `bundles` (of `total` rows that change, checked against `check_deletes` already), one at a time."""
-    report = report or ApplyReport()
+    report = ApplyReport()
     done = 0
     with nullcontext() if options.dry_run or not total else remote.writing():
         for bundle in bundles:

@@ -8,7 +8,7 @@ plan's are derived again from its labels when it is read (reconciler/plan_change
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
@@ -154,6 +154,24 @@ class Summary:
         """The share of the managed labels this plan deletes (0 when it manages none)."""
         return self.delete / self.managed_labels if self.managed_labels else 0.0
 
+    @classmethod
+    def of(
+        cls, rows: Sequence[RowPlan], unchanged_rows: int = 0, unmanaged_rows: int = 0, managed_labels: int = 0
+    ) -> Summary:
+        """Of these rows (those in a plan only for a note count as unchanged) and the counts given."""
+        changing = sum(1 for r in rows if r.has_changes)
+        return cls(
+            add=sum(r.count(Action.CREATE) for r in rows),
+            change=sum(r.count(Action.UPDATE) for r in rows),
+            delete=sum(r.count(Action.DELETE) for r in rows),
+            rows=changing,
+            tag_changes=sum(len(r.all_tag_changes) for r in rows),
+            unchanged_rows=unchanged_rows + len(rows) - changing,
+            unmanaged_rows=unmanaged_rows,
+            tag_removals=sum(1 for r in rows for t in r.all_tag_changes if not t.added),
+            managed_labels=managed_labels,
+        )
+
     def plus(self, other: Summary) -> Summary:
         """Both summaries' counts added: of a plan streamed a bundle at a time."""
         return Summary(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -179,18 +197,7 @@ class Plan:
 
     @property
     def summary(self) -> Summary:
-        changing = sum(1 for r in self.rows if r.has_changes)
-        return Summary(
-            add=sum(r.count(Action.CREATE) for r in self.rows),
-            change=sum(r.count(Action.UPDATE) for r in self.rows),
-            delete=sum(r.count(Action.DELETE) for r in self.rows),
-            rows=changing,
-            tag_changes=sum(len(r.all_tag_changes) for r in self.rows),
-            unchanged_rows=self.unchanged_rows + len(self.rows) - changing,
-            unmanaged_rows=self.unmanaged_rows,
-            tag_removals=sum(1 for r in self.rows for t in r.all_tag_changes if not t.added),
-            managed_labels=self.managed_labels,
-        )
+        return Summary.of(self.rows, self.unchanged_rows, self.unmanaged_rows, self.managed_labels)
 
     @property
     def deletes(self) -> int:

@@ -49,7 +49,7 @@ def show(
 ) -> Shown:
     tally = Tally()
     titles: dict[RowKey, str] = {}
-    counted: Summary | None = None
+    counted = Summary.of(())
     for bundle in planning.bundles(tally, progress):
         bundle.sort(key=lambda r: r.file)
         for row in bundle:
@@ -57,8 +57,6 @@ def show(
         changing = [row for row in bundle if row.has_changes]
         titles.update((row.key, row.title) for row in changing)
         pickle.dump(changing, spill, protocol=pickle.HIGHEST_PROTOCOL)
-        part = Plan(planning.remote.description, "", rows=tuple(bundle)).summary
-        counted = part if counted is None else counted.plus(part)
+        counted = counted.plus(Summary.of(bundle))
     plan = planning.plan_of([], tally)
-    summary = plan.summary if counted is None else plan.summary.plus(counted)
-    return Shown(plan, summary, titles, spill)
+    return Shown(plan, plan.summary.plus(counted), titles, spill)
