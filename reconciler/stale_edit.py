@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.canonical import label_fingerprint, row_fingerprint
 from reconciler.display import flatten
 from reconciler.model import Label, LabelRow, ObjectLabel
@@ -66,6 +64,8 @@ def _view(label: Label, ontology: Ontology) -> dict[str, Any]:
 
 def _edits(name: str, before: Label, now: Label, ontology: Ontology) -> list[str]:
     old, new = _view(before, ontology), _view(now, ontology)
+    from deepdiff import DeepDiff  # imported here: it costs every command a quarter second, and few rows are stale
+
     diff = DeepDiff(old, new, view="tree")
     keys: list[str] = []
     for levels in diff.values():
