@@ -17,6 +17,8 @@ import yaml
 from encord.objects.coordinates import BoundingBoxCoordinates
 from labelsync_workspace import Workspace
 
+from reconciler.remotes.local import listed_rows_query
+
 DATABASE = ".labelsync/project.db"
 CHERRY = "labels/images/cherry_001.jpg.yaml"
 
@@ -127,3 +129,28 @@ def test_the_database_is_where_the_config_says(local_workspace: Workspace) -> No
     assert result.exit_code == 0, result.output
     assert "Created the local project .labelsync/project.db from labels/manifest.yaml." in result.stderr
     assert local_workspace.path(DATABASE).is_file()
+
+
+def _listing_plan(ws: Workspace) -> str:
+    db = sqlite3.connect(ws.path(DATABASE), isolation_level=None)
+    try:
+        steps = db.execute("EXPLAIN QUERY PLAN " + listed_rows_query(2), ("main", "review")).fetchall()
+    finally:
+        db.close()
+    return " ".join(str(step[-1]) for step in steps)
+
+
+def test_a_listing_reads_an_index_not_the_rows_bodies(applied: Workspace) -> None:
+    """A no-change plan of a big project reads the listing index (a few MB), never the label dicts."""
+    assert "COVERING INDEX label_rows_listed" in _listing_plan(applied)
+    db = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        db.execute("DROP INDEX label_rows_listed")  # a project made before the index
+    finally:
+        db.close()
+    assert "COVERING INDEX" not in _listing_plan(applied)
+    path = applied.path(CHERRY)
+    path.write_text(path.read_text(encoding="utf-8").replace("x: 0.12", "x: 0.13", 1), encoding="utf-8")
+    result = applied.run("apply", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "COVERING INDEX label_rows_listed" in _listing_plan(applied)

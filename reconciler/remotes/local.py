@@ -31,7 +31,7 @@ from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
-from reconciler.remotes.local_schema import SCHEMA, SCHEMA_VERSION, SOURCES, data_unit_from_row
+from reconciler.remotes.local_schema import LISTING, SCHEMA, SCHEMA_VERSION, SOURCES, data_unit_from_row
 from reconciler.remotes.manifest import derived_hash
 
 TAGS_KEY = "labelsync_tags"
@@ -80,9 +80,8 @@ class LocalProject:
                 data_unit_from_row(r) for r in self._db.execute("SELECT * FROM data_units ORDER BY title")
             )
             by_hash = {u.hash: u for u in units}
-            marks = ",".join("?" * len(branches))
             rows = {}
-            query = f"SELECT data_hash, branch, label_hash, fingerprint FROM label_rows WHERE branch IN ({marks})"
+            query = listed_rows_query(len(branches))
             for data_hash, branch, label_hash, fingerprint in self._db.execute(query, sorted(branches)):
                 key = RowKey(data_hash, branch)
                 rows[key] = RowListing(key, by_hash[data_hash], label_hash, fingerprint)
@@ -102,6 +101,7 @@ class LocalProject:
             raise RemoteError(f"the local project {self.path} was opened read-only")
         results = []
         with self._transaction():
+            self._db.execute(LISTING)
             if self._sources:
                 self._db.execute(SOURCES)
             for write in writes:
@@ -278,6 +278,12 @@ class LocalProject:
         self._db.executemany("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)", _tag_rows(row))
 
 
+def listed_rows_query(branches: int) -> str:
+    """What a listing reads of the label rows on `branches` branches: the `LISTING` index covers it."""
+    marks = ",".join("?" * branches)
+    return f"SELECT data_hash, branch, label_hash, fingerprint FROM label_rows WHERE branch IN ({marks})"
+
+
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     """A connection to the project. Read-only, it is also `immutable`: SQLite then never creates the
     `-wal` and `-shm` files that even a `mode=ro` connection leaves beside a WAL database. That is safe
@@ -400,7 +406,7 @@ def _build(
 ) -> None:
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
-        db.executescript(SCHEMA + SOURCES)
+        db.executescript(SCHEMA + SOURCES + LISTING)
         db.execute("BEGIN")
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",

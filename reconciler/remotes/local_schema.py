@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS row_sources (
 """Per label row, the label file content it was last written from: the file's name and digest, and the
 desired-cache entry of that content (`reconciler.desired.cache`), as a JSON list in `FIELDS` order.
 Projects made before it have none until their next apply creates the table."""
+LISTING = """
+CREATE INDEX IF NOT EXISTS label_rows_listed ON label_rows (branch, data_hash, label_hash, fingerprint);
+"""
+"""What a listing reads of the label rows, in an index of its own: the listing reads this index alone (a few MB
+for 50,000 rows) instead of scanning a table whose rows hold their whole label dicts (10 s for 50,000 rows
+whose pages are not in memory). Projects made before it get it at their next apply."""
 
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
