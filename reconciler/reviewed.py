@@ -10,7 +10,7 @@ one of the files: what they add is for the next plan.
 from __future__ import annotations
 
 from reconciler.config import Config
-from reconciler.desired.loading import discover, read_sources
+from reconciler.desired.loading import label_file_names, read_sources
 from reconciler.desired.signatures import FILE as SIGNATURES_FILE
 from reconciler.desired.signatures import Signatures
 from reconciler.errors import NotReviewed
@@ -54,7 +54,7 @@ def _check_commit(source: PlanSource | None, expected: str) -> None:
 def current_digest(config: Config, paths: tuple[str, ...] = ()) -> str:
     """The digest of the label files now on disk (of `paths` only, for a partial plan)."""
     known = Signatures(config.path(SIGNATURES_FILE), config.root)  # read only: files as they were need no read
-    sources, _ = read_sources(discover(config.labels_dir), config.root, config.limits, known)
+    sources, _ = read_sources(label_file_names(config.labels_dir), config.root, config.limits, known)
     prefixes = tuple(p.rstrip("/") for p in paths)
     return files_digest(
         (s.name, s.digest)

@@ -13,7 +13,7 @@ from reconciler.desired.loading import (
     DesiredState,
     ParseContext,
     branches_named,
-    discover,
+    label_file_names,
     load_desired,
     read_sources,
 )
@@ -48,26 +48,27 @@ def load(
     config: Config,
     remote: Remote | None,
     *,
-    cached: bool = True,
+    checks_only: bool = False,
     only: Sequence[Path] | None = None,
     shard: shards.Shard | None = None,
 ) -> Loaded:
     """Read and check every label file; with a remote, against its data units and fingerprints.
 
-    `cached`: skip files the desired cache (`CACHE_FILE`) knows are clean, and save it. Without it every
-    file is parsed and nothing is written (`validate`). `only`: the label files under these files or
+    Files the desired cache (`CACHE_FILE`, or the remote's memory of what each row was written from) knows are
+    clean are not parsed. `checks_only` (`validate`): only the findings are wanted, and nothing is written (no
+    cache, no file signatures). `only`: the label files under these files or
     directories only (each must be under the labels directory); the first warning says so. `shard`: the
     label files of that shard only (reconciler/shards.py), chosen once the listing is read; needs a remote."""
-    paths = discover(config.labels_dir)
+    paths = label_file_names(config.labels_dir)
     if not paths:
         raise ConfigError(
             f"no label files (*.yaml) under {config.labels_dir}: is `labels:` in labelsync.yaml right?"
         )
     warnings: list[str] = []
     if only is not None:
-        total, paths = len(paths), subset.select(config.labels_dir, paths, only)
+        total, paths = len(paths), [str(p) for p in subset.select(config.labels_dir, list(map(Path, paths)), only)]
         warnings.append(subset.warning(len(paths), total))
-    signatures = Signatures(config.path(SIGNATURES_FILE), config.root) if cached else None
+    signatures = Signatures(config.path(SIGNATURES_FILE), config.root, read_only=checks_only)
     sources, unreadable = read_sources(paths, config.root, config.limits, signatures)
     listing: Listing | None = None
     if remote is None:
@@ -86,7 +87,7 @@ def load(
         default_prune=config.prune,
     )
     listed = {key: row.fingerprint for key, row in listing.rows.items()} if listing else None
-    cache = DesiredCache(config.path(CACHE_FILE), remote) if cached else None
+    cache = DesiredCache(config.path(CACHE_FILE), remote, read_only=checks_only)
     files = tuple((source.name, source.digest) for source in sources)
     cut = None
     if shard is not None:
@@ -94,9 +95,8 @@ def load(
             raise ConfigError("--shard needs the remote: shards are cut from its listing")
         cut = shards.cut(shard, sources, context, cache)
         sources = list(cut.sources)
-    desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable, checks_only=not cached)
-    if signatures is not None:
-        signatures.save({source.name for source in sources}, prune=only is None)
+    desired = load_desired(sources, context, listed, cache=cache, earlier=unreadable, checks_only=checks_only)
+    signatures.save({source.name for source in sources}, prune=only is None)
     warnings.extend(str(f) for f in desired.findings if f.severity == "warning")
     return Loaded(desired, listing, ontology, tuple(warnings), files, cut)
 

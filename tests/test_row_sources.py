@@ -75,3 +75,15 @@ def test_a_project_from_before_row_sources_still_plans(applied: Workspace, parse
     result = applied.run("plan", "--detailed-exitcode")
     assert result.exit_code == 0, result.output
     assert len(parsed) == len(set(parsed)) > 0
+
+
+def test_validate_on_a_fresh_runner_parses_only_files_edited_since(applied: Workspace, parsed: list[str]) -> None:
+    signatures = applied.path(".labelsync/file-signatures.json")
+    signatures.unlink(missing_ok=True)
+    path = applied.path(CHERRY)
+    path.write_text(path.read_text(encoding="utf-8").replace("x: 0.12", "x: 1.5", 1), encoding="utf-8")
+    result = applied.run("validate")
+    assert result.exit_code == 1, result.output
+    assert "cherry_001.jpg.yaml" in result.output
+    assert parsed == [CHERRY]
+    assert not applied.path(CACHE).exists() and not signatures.exists()  # validate writes nothing

@@ -41,7 +41,7 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLL
 
 
 def read_inside(
-    path: Path, root: Path | None, cap: int, setting: str, resolved: dict[str, str] | None = None
+    path: str | Path, root: Path | None, cap: int, setting: str, resolved: dict[str, str] | None = None
 ) -> bytes:
     """The bytes of `path`, a regular file inside `root` (anywhere when None) of at most `cap` bytes.
 
@@ -87,7 +87,7 @@ def read_inside(
     return data
 
 
-def regular_inside(path: Path, root: Path, resolved: dict[str, str]) -> os.stat_result | None:
+def regular_inside(path: str | Path, root: Path, resolved: dict[str, str]) -> os.stat_result | None:
     """The `lstat` of `path` when it is a regular file, not a link, inside `root` (folders resolved through
     `resolved`, as `read_inside` resolves them); None for anything else, which `read_inside` then explains."""
     real, info = _realpath(os.fspath(path), resolved)
@@ -105,7 +105,7 @@ def _realpath(path: str, resolved: dict[str, str] | None) -> tuple[str, os.stat_
     the file's `lstat` comes back too when it is not a link (its `stat`, then)."""
     if resolved is None:
         return os.path.realpath(path), None
-    folder, name = os.path.split(path)
+    folder, _, name = path.rpartition(os.sep)  # os.path.split's answer here, at a fraction of its cost
     if not name or name in (".", "..") or not folder:
         return os.path.realpath(path), None
     try:
@@ -117,7 +117,7 @@ def _realpath(path: str, resolved: dict[str, str] | None) -> tuple[str, os.stat_
     real_folder = resolved.get(folder)
     if real_folder is None:
         real_folder = resolved[folder] = os.path.realpath(folder)
-    return os.path.join(real_folder, name), info
+    return real_folder.rstrip(os.sep) + os.sep + name, info
 
 
 def _check(info: os.stat_result, cap: int, setting: str) -> None:

@@ -29,7 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from reconciler.cache_file import read_cache, write_cache
 
-LOADER_VERSION = "4"
+LOADER_VERSION = "5"
 FILE_VERSION = LOADER_VERSION + ".rows"
 """The cache file's own format (positional entries) beside the loader's version."""
 
@@ -57,16 +57,16 @@ class CacheEntry:
     labels: int = 0
     """How many labels the file declares: what a mass-delete guard measures deletes against."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "masks", tuple((str(path), str(sha)) for path, sha in self.masks))
-
 
 FIELDS = tuple(f.name for f in fields(CacheEntry))
 
 
 def entry_from_values(values: Iterable[Any]) -> CacheEntry:
-    """An entry from its values in `FIELDS` order (a cache-file list, a database row)."""
-    return CacheEntry(*values)
+    """An entry from its values in `FIELDS` order (a cache-file list, a database row). Raises ValueError or
+    TypeError when they are not an entry's."""
+    digest, context, title, data_hash, branch, row_data_hash, prune, fingerprint, masks, labels = values
+    masks = tuple((str(path), str(sha)) for path, sha in masks) if masks else ()
+    return CacheEntry(digest, context, title, data_hash, branch, row_data_hash, prune, fingerprint, masks, labels)
 
 
 def entry_values(entry: CacheEntry) -> tuple[Any, ...]:
@@ -87,10 +87,12 @@ class SourceMemory(Protocol):
 
 
 class DesiredCache:
-    def __init__(self, path: Path | None, remote: object | None = None) -> None:
+    def __init__(self, path: Path | None, remote: object | None = None, *, read_only: bool = False) -> None:
         """`remote`: the remote being planned against; when it is a `SourceMemory`, its entries answer
-        what the cache file does not, and the entries found now are handed to it for its writes."""
+        what the cache file does not, and the entries found now are handed to it for its writes.
+        `read_only` (`validate`): entries are looked up, never saved nor handed on."""
         self.path = path
+        self.read_only = read_only
         self.entries: dict[str, CacheEntry] = {}
         self.dirty = False
         self.memory = remote if isinstance(remote, SourceMemory) else None
@@ -112,7 +114,7 @@ class DesiredCache:
         return self._remembered.get((name, file_digest))
 
     def put(self, name: str, entry: CacheEntry) -> None:
-        if self.entries.get(name) != entry:
+        if not self.read_only and self.entries.get(name) != entry:
             self.entries[name] = entry
             self.dirty = True
             if self.memory is not None:

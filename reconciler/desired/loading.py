@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from multiprocessing import get_context
 from pathlib import Path
@@ -51,7 +51,8 @@ per byte of YAML when held)."""
 
 @dataclass(frozen=True)
 class Source:
-    path: Path
+    file: str
+    """Where it is, as found (`label_file_names`)."""
     name: str
     """The path as shown to people: relative to the repository root."""
     digest: str
@@ -67,8 +68,14 @@ class Source:
     """The text, once read; a file known by its signature (`signatures`) is read only when `text` is asked for."""
 
     @classmethod
-    def of_text(cls, path: Path, name: str, text: str, digest: str, root: Path | None, limits: ReadLimits) -> Source:
-        return cls(path, name, digest, root, limits, _may_branch(text), _may_rename(text), text)
+    def of_text(
+        cls, file: str, name: str, text: str, digest: str, root: Path | None, limits: ReadLimits
+    ) -> Source:
+        return cls(file, name, digest, root, limits, _may_branch(text), _may_rename(text), text)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def text(self) -> str:
@@ -194,40 +201,68 @@ class ParseContext:
 
     def cache_context(self, unit: DataUnit | None, limits: ReadLimits) -> str:
         """What a cache entry of a file naming `unit` depends on besides the file's own bytes."""
-        if limits not in self._contexts:  # the same for every file: worked out once
-            self._contexts[limits] = "\0".join(
-                map(str, (self.ontology.fingerprint, self.default_branch, self.default_prune, limits))
+        constant = self._contexts.get(limits)
+        if constant is None:  # the same for every file: worked out once
+            constant = self._contexts[limits] = context_key(
+                self.ontology.fingerprint, self.default_branch, self.default_prune, limits
             )
-        return context_key(self._contexts[limits], _unit_key(unit))
-
-
-_UNIT_FIELDS = tuple(f.name for f in fields(DataUnit) if f.name != "media")
-"""What parsing a file may depend on: not `media`, where the file is (Encord signs a new URL each listing)."""
+        return digest(constant + "\0" + _unit_key(unit))
 
 
 def _unit_key(unit: DataUnit | None) -> str:
-    """Every field of the data unit parsing depends on, as text (cheaper than its repr)."""
+    """Every field of the data unit parsing may depend on, as text: all but `media`, where the file is (Encord
+    signs a new URL each listing). Spelled out, as it runs once per file (a new field of `DataUnit` goes here)."""
     if unit is None:
         return "None"
-    return "\0".join([str(getattr(unit, name)) for name in _UNIT_FIELDS])
+    u = unit
+    return (
+        f"{u.hash}\0{u.title}\0{u.type.value}\0{u.frames}\0{u.width}\0{u.height}\0{u.fps}\0{u.sizes}"
+        f"\0{u.file_type}"
+    )
 
 
 def discover(labels_dir: Path) -> list[Path]:
     """The label files under `labels_dir`: `*.yaml` and `*.yml` (any entry so named, links included), not
     under a linked folder, and not a manifest or a name starting with `_`; in path order."""
-    if not labels_dir.is_dir():
-        return []
-    found: list[tuple[list[str], str]] = []
-    for folder, dirs, files in os.walk(labels_dir):
-        for name in (*files, *dirs):
-            if name.endswith((".yaml", ".yml")) and name not in NOT_LABEL_FILES and not name.startswith("_"):
-                path = os.path.join(folder, name)
-                found.append((path.split(os.sep), path))
-    return [Path(path) for _, path in sorted(found)]
+    return [Path(name) for name in label_file_names(labels_dir)]
+
+
+def label_file_names(labels_dir: Path) -> list[str]:
+    """`discover`, as strings: what reading them needs (a `Path` per file costs a warm plan of 50,000 files
+    half a second)."""
+    found: list[str] = []
+    if labels_dir.is_dir():
+        _walk(os.fspath(labels_dir), found)
+    return found
+
+
+def _walk(folder: str, found: list[str]) -> None:
+    """The label files under `folder`, in path order: each folder's entries by name, a folder's files
+    right after the folder's own name (so no sort of every path is needed). Linked folders are not entered;
+    a folder that cannot be listed is skipped, as `os.walk` skips it."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=_entry_name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.endswith((".yaml", ".yml")) and name not in NOT_LABEL_FILES and not name.startswith("_"):
+            found.append(entry.path)
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_folder:
+            _walk(entry.path, found)
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def read_sources(
-    paths: Iterable[Path], root: Path, limits: ReadLimits | None = None, signatures: Signatures | None = None
+    paths: Iterable[str | Path], root: Path, limits: ReadLimits | None = None, signatures: Signatures | None = None
 ) -> tuple[list[Source], list[Finding]]:
     """Each label file's text; a file that is not a regular UTF-8 file inside `root` (the repository)
     within `limits.label_file_bytes` is a finding instead, and is never read past the limit. With
@@ -237,8 +272,10 @@ def read_sources(
     limits = limits or ReadLimits()
     root = root.resolve()
     resolved: dict[str, str] = {}
-    for path in paths:
-        name = display_path(path, root)
+    base = str(root) + os.sep
+    for found in paths:
+        path = os.fspath(found)
+        name = path[len(base) :] if path.startswith(base) and "/." not in path else display_path(Path(path), root)
         before = regular_inside(path, root, resolved) if signatures is not None else None
         known = signatures.known(name, before) if signatures is not None and before is not None else None
         if known is not None:
@@ -313,16 +350,19 @@ def load_desired(
 ) -> DesiredState:
     """Parse and check `sources`. `listed` maps rows to the fingerprints the remote lists
     (None offline, where every clean cached file counts as unchanged). `checks_only` (`validate`): only the
-    findings are wanted, so every clean file comes back as `Unchanged`, with no fingerprint, cache entry or
-    lines computed and no row sent back from a worker."""
+    findings are wanted, so every clean file (a cached one included, whatever the remote holds) comes back as
+    `Unchanged`, with no fingerprint, cache entry or lines computed and no row sent back from a worker."""
     cache = cache or DesiredCache(None)
     unchanged: list[Unchanged] = []
     to_parse: list[Source] = []
     for source in sources:
-        hit = _cached(cache, source, context)
-        key = RowKey(hit.row_data_hash, hit.branch) if hit else None
-        if hit and key and (listed is None or (listed.get(key) == hit.fingerprint and not source.may_rename)):
-            ref = DataRef(hit.title, hit.data_hash, hit.branch)
+        cached = _cached(cache, source, context)
+        if cached is None:
+            to_parse.append(source)
+            continue
+        hit, ref = cached
+        key = RowKey(hit.row_data_hash, hit.branch)
+        if checks_only or listed is None or (listed.get(key) == hit.fingerprint and not source.may_rename):
             unchanged.append(Unchanged(source.name, key, ref, hit.labels))
         else:
             to_parse.append(source)
@@ -386,14 +426,16 @@ def _may_rename(text: str) -> bool:
     return "was" in text and _WAS.search(text) is not None
 
 
-def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> CacheEntry | None:
+def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> tuple[CacheEntry, DataRef] | None:
+    """The cache's entry of the file, and what the file names, when the entry holds in this context."""
     hit = cache.get(source.name, source.digest)
     if hit is None:
         return None
-    unit, problem = context.resolve(DataRef(hit.title, hit.data_hash, hit.branch))
+    ref = DataRef(hit.title, hit.data_hash, hit.branch)
+    unit, problem = context.resolve(ref)
     if problem or hit.context != context.cache_context(unit, source.limits):
         return None
-    return hit if all(_mask_digest(source, path) == sha for path, sha in hit.masks) else None
+    return (hit, ref) if all(_mask_digest(source, path) == sha for path, sha in hit.masks) else None
 
 
 def _beside(path: Path, folder: Path) -> str:

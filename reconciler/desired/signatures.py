@@ -24,11 +24,11 @@ FILE = ".labelsync/file-signatures.json"
 VERSION = 1
 SETTLED = 2.0
 
-Signature = tuple[int, int, int, int, int]
+Signature = list[int]
 
 
 def signature(info: os.stat_result) -> Signature:
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
 
 @dataclass(frozen=True)
@@ -39,23 +39,22 @@ class Known:
 
 
 class Signatures:
-    def __init__(self, path: Path | None, root: Path) -> None:
+    def __init__(self, path: Path | None, root: Path, *, read_only: bool = False) -> None:
+        """`read_only`: the file is read, never written (`validate`)."""
         self.path, self.root = path, str(root)
-        self.entries: dict[str, tuple[Signature, Known]] = {}
-        self._dirty = False
+        self.read_only = read_only
         data = read_cache(path, version=VERSION, root=self.root)
-        try:
-            for name, (size, mtime, ctime, ino, dev, digest, branch, rename) in (
-                (data or {}).get("files", {}).items()
-            ):
-                known = Known(str(digest), bool(branch), bool(rename))
-                self.entries[str(name)] = ((int(size), int(mtime), int(ctime), int(ino), int(dev)), known)
-        except (ValueError, TypeError, AttributeError):
-            self.entries = {}
+        files = (data or {}).get("files")
+        self.entries: dict[str, list[object]] = files if isinstance(files, dict) else {}
+        """File name -> [*signature, digest, may_branch, may_rename], as in the file: checked when looked up."""
+        self._dirty = False
 
     def known(self, name: str, info: os.stat_result) -> Known | None:
         entry = self.entries.get(name)
-        return entry[1] if entry is not None and entry[0] == signature(info) else None
+        if type(entry) is not list or len(entry) != 8 or entry[:5] != signature(info):
+            return None
+        digest, branch, rename = entry[5:]
+        return Known(digest, bool(branch), bool(rename)) if type(digest) is str else None
 
     def record(self, name: str, before: os.stat_result, after: os.stat_result, known: Known) -> None:
         """`known` of the file read between `before` and `after` (its lstat each time)."""
@@ -63,7 +62,7 @@ class Signatures:
             return
         if time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) < SETTLED * 1e9:
             return
-        entry = (signature(after), known)
+        entry: list[object] = [*signature(after), known.digest, known.may_branch, known.may_rename]
         if self.entries.get(name) != entry:
             self.entries[name] = entry
             self._dirty = True
@@ -74,11 +73,7 @@ class Signatures:
         gone = self.entries.keys() - names if prune else set()
         for name in gone:
             del self.entries[name]
-        if self.path is None or not (self._dirty or gone):
+        if self.path is None or self.read_only or not (self._dirty or gone):
             return
-        files = {
-            name: [*sig, known.digest, known.may_branch, known.may_rename]
-            for name, (sig, known) in self.entries.items()
-        }
-        if write_cache(self.path, {"version": VERSION, "root": self.root, "files": files}):
+        if write_cache(self.path, {"version": VERSION, "root": self.root, "files": self.entries}):
             self._dirty = False

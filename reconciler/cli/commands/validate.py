@@ -1,7 +1,9 @@
 """`labelsync validate`: check every label file offline; exit 1 on any problem.
 
 Offline and read-only: an existing local project is opened read-only (for its titles and frame counts),
-none is created, and no file is written (not even the desired cache).
+none is created, and no file is written (not even the desired cache). A file the desired cache, or the local
+project's memory of the content each row was written from, knows to be clean (these bytes, this data unit and
+ontology) is not parsed again: it had no finding then, so it has none now.
 
 `--format json` prints one JSON document (`{"valid", "files", "findings", "warnings"}`) and `--format
 github` one GitHub workflow annotation per finding (`::error file=...,line=...::...`), on stdout; the exit
@@ -66,7 +68,7 @@ def _load(config_path: Path | None) -> workflow.Loaded:
     config = load_config(config_path)
     remote = open_read_only(config)
     try:
-        return workflow.load(config, remote, cached=False)
+        return workflow.load(config, remote, checks_only=True)
     finally:
         if remote is not None:
             remote.close()
