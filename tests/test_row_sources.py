@@ -6,6 +6,7 @@ sees every change: a file edited since, and a row edited on the remote since (it
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -87,3 +88,11 @@ def test_validate_on_a_fresh_runner_parses_only_files_edited_since(applied: Work
     assert "cherry_001.jpg.yaml" in result.output
     assert parsed == [CHERRY]
     assert not applied.path(CACHE).exists() and not signatures.exists()  # validate writes nothing
+
+
+def test_what_the_project_remembered_is_kept_in_the_desired_cache(applied: Workspace) -> None:
+    """The next plan finds it in the cache file, without reading every row's source from the project."""
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    cached = json.loads(applied.path(CACHE).read_text(encoding="utf-8"))
+    assert CHERRY in {name for name, _ in cached["entries"]}

@@ -111,7 +111,11 @@ class DesiredCache:
             return None
         if self._remembered is None:
             self._remembered = self.memory.written_from()
-        return self._remembered.get((name, file_digest))
+        remembered = self._remembered.get((name, file_digest))
+        if remembered is not None and not self.read_only:  # kept in the file: the next plan need not ask again
+            self.entries[name] = remembered
+            self.dirty = True
+        return remembered
 
     def put(self, name: str, entry: CacheEntry) -> None:
         if not self.read_only and self.entries.get(name) != entry:

@@ -172,7 +172,10 @@ class ParseContext:
     default_prune: bool = True
     _by_hash: dict[str, DataUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_title: dict[str, list[DataUnit]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _contexts: dict[ReadLimits, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _contexts: dict[int, tuple[ReadLimits, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """By `id` of the limits (every file shares one object; hashing a dataclass per file costs more)."""
 
     def __post_init__(self) -> None:
         by_hash = {u.hash: u for u in self.units or ()}
@@ -201,12 +204,11 @@ class ParseContext:
 
     def cache_context(self, unit: DataUnit | None, limits: ReadLimits) -> str:
         """What a cache entry of a file naming `unit` depends on besides the file's own bytes."""
-        constant = self._contexts.get(limits)
-        if constant is None:  # the same for every file: worked out once
-            constant = self._contexts[limits] = context_key(
-                self.ontology.fingerprint, self.default_branch, self.default_prune, limits
-            )
-        return digest(constant + "\0" + _unit_key(unit))
+        known = self._contexts.get(id(limits))
+        if known is None or known[0] is not limits:  # the same for every file: worked out once
+            constant = context_key(self.ontology.fingerprint, self.default_branch, self.default_prune, limits)
+            known = self._contexts[id(limits)] = (limits, constant)
+        return digest(known[1] + "\0" + _unit_key(unit))
 
 
 def _unit_key(unit: DataUnit | None) -> str:
@@ -435,7 +437,9 @@ def _cached(cache: DesiredCache, source: Source, context: ParseContext) -> tuple
     unit, problem = context.resolve(ref)
     if problem or hit.context != context.cache_context(unit, source.limits):
         return None
-    return (hit, ref) if all(_mask_digest(source, path) == sha for path, sha in hit.masks) else None
+    if hit.masks and not all(_mask_digest(source, path) == sha for path, sha in hit.masks):
+        return None
+    return hit, ref
 
 
 def _beside(path: Path, folder: Path) -> str:

@@ -66,24 +66,25 @@ whose pages are not in memory). Projects made before it get it at their next app
 
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
+    """A `data_units` row as a `DataUnit` (every listing makes one per data unit, so it is spelled out)."""
     values = tuple(row)
     hash_, title, type_, frames, width, height, fps, extra = values[:8]
     file_type = values[8] if len(values) > 8 else None  # projects made before the column was added
     media = values[9] if len(values) > 9 else None  # likewise
-    images = json.loads(str(extra)) if extra else []
+    images = json.loads(str(extra)) if extra else None
     return DataUnit(
-        hash=hash_ if type(hash_) is str else str(hash_),
-        title=title if type(title) is str else str(title),
-        type=_TYPES.get(str(type_)) or DataType(str(type_)),
-        frames=frames if type(frames) is int else int(str(frames)),
-        width=width if type(width) is int else int(str(width)),
-        height=height if type(height) is int else int(str(height)),
-        fps=fps if type(fps) is float else float(str(fps)),
-        sizes=tuple(image_size(image) for image in images) if isinstance(images, list) else (),
-        file_type=str(file_type or ""),
-        media=str(media or ""),
+        hash_ if type(hash_) is str else str(hash_),
+        title if type(title) is str else str(title),
+        _TYPES.get(type_) or DataType(str(type_)),
+        frames if type(frames) is int else int(str(frames)),
+        width if type(width) is int else int(str(width)),
+        height if type(height) is int else int(str(height)),
+        fps if type(fps) is float else float(str(fps)),
+        tuple(image_size(image) for image in images) if isinstance(images, list) else (),
+        str(file_type) if file_type else "",
+        str(media) if media else "",
     )
 
 
-_TYPES = {t.value: t for t in DataType}
+_TYPES: dict[object, DataType] = {t.value: t for t in DataType}
 """Data types by their stored value: a dict lookup per data unit, not an enum lookup."""
