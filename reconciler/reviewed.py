@@ -53,7 +53,7 @@ def _check_commit(source: PlanSource | None, expected: str) -> None:
 
 def current_digest(config: Config, paths: tuple[str, ...] = ()) -> str:
     """The digest of the label files now on disk (of `paths` only, for a partial plan)."""
-    known = Signatures(config.path(SIGNATURES_FILE), config.root)  # read only: files as they were need no read
+    known = Signatures(config.path(SIGNATURES_FILE), config.root, read_only=True)  # files as they were: no read
     sources, _ = read_sources(label_file_names(config.labels_dir), config.root, config.limits, known)
     prefixes = tuple(p.rstrip("/") for p in paths)
     return files_digest(

@@ -274,10 +274,9 @@ def read_sources(
     limits = limits or ReadLimits()
     root = root.resolve()
     resolved: dict[str, str] = {}
-    base = str(root) + os.sep
     for found in paths:
         path = os.fspath(found)
-        name = path[len(base) :] if path.startswith(base) and "/." not in path else display_path(Path(path), root)
+        name = display_path(path, root)
         before = regular_inside(path, root, resolved) if signatures is not None else None
         known = signatures.known(name, before) if signatures is not None and before is not None else None
         if known is not None:
@@ -595,12 +594,13 @@ def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]
     return located
 
 
-def display_path(path: Path, root: Path) -> str:
-    """`path` as shown to people: relative to `root` when it is under it (resolving links only when the
-    plain path is not, so paths found under the root cost nothing), else as given."""
-    shown, base = str(path), str(root)
-    if path.is_absolute() and base != "/" and shown.startswith(base + "/") and "/." not in shown:
+def display_path(found: str | Path, root: Path) -> str:
+    """`found` as shown to people: relative to `root` when it is under it (resolving links only when the
+    plain path is not, so paths found under the root cost nothing, not even a `Path`), else as given."""
+    shown, base = os.fspath(found), str(root)
+    if shown.startswith("/") and base != "/" and shown.startswith(base + "/") and "/." not in shown:
         return shown[len(base) + 1 :]  # what relative_to gives, without its cost per file
+    path = Path(shown)
     if path.is_relative_to(root):
         return str(path.relative_to(root))
     try:
