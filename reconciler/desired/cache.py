@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from reconciler.cache_file import read_cache, write_cache
 
@@ -42,8 +41,10 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
+    """A named tuple, not a dataclass: a warm plan loads one per label file (50,000 in 0.16 s as dataclasses,
+    a fraction of that as tuples)."""
+
     digest: str
     context: str
     title: str | None
@@ -58,7 +59,7 @@ class CacheEntry:
     """How many labels the file declares: what a mass-delete guard measures deletes against."""
 
 
-FIELDS = tuple(f.name for f in fields(CacheEntry))
+FIELDS = CacheEntry._fields
 
 
 def entry_from_values(values: Iterable[Any]) -> CacheEntry:
@@ -70,7 +71,7 @@ def entry_from_values(values: Iterable[Any]) -> CacheEntry:
 
 
 def entry_values(entry: CacheEntry) -> tuple[Any, ...]:
-    return tuple(getattr(entry, name) for name in FIELDS)
+    return tuple(entry)
 
 
 @runtime_checkable

@@ -213,12 +213,13 @@ class ParseContext:
 
 def _unit_key(unit: DataUnit | None) -> str:
     """Every field of the data unit parsing may depend on, as text: all but `media`, where the file is (Encord
-    signs a new URL each listing). Spelled out, as it runs once per file (a new field of `DataUnit` goes here)."""
+    signs a new URL each listing). Spelled out, as it runs once per file (a new field of `DataUnit` goes here);
+    `_value_`, not `value`: the enum's `value` is a property, a Python call per file."""
     if unit is None:
         return "None"
     u = unit
     return (
-        f"{u.hash}\0{u.title}\0{u.type.value}\0{u.frames}\0{u.width}\0{u.height}\0{u.fps}\0{u.sizes}"
+        f"{u.hash}\0{u.title}\0{u.type._value_}\0{u.frames}\0{u.width}\0{u.height}\0{u.fps}\0{u.sizes}"
         f"\0{u.file_type}"
     )
 

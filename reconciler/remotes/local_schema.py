@@ -67,10 +67,13 @@ whose pages are not in memory). Projects made before it get it at their next app
 
 def data_unit_from_row(row: sqlite3.Row | tuple[object, ...]) -> DataUnit:
     """A `data_units` row as a `DataUnit` (every listing makes one per data unit, so it is spelled out)."""
-    values = tuple(row)
-    hash_, title, type_, frames, width, height, fps, extra = values[:8]
-    file_type = values[8] if len(values) > 8 else None  # projects made before the column was added
-    media = values[9] if len(values) > 9 else None  # likewise
+    values = row if type(row) is tuple else tuple(row)
+    if len(values) == 10:
+        hash_, title, type_, frames, width, height, fps, extra, file_type, media = values
+    else:  # projects made before the columns were added
+        hash_, title, type_, frames, width, height, fps, extra = values[:8]
+        file_type = values[8] if len(values) > 8 else None
+        media = None
     images = json.loads(str(extra)) if extra else None
     return DataUnit(
         hash_ if type(hash_) is str else str(hash_),
