@@ -38,6 +38,9 @@ def released_warnings(
     deleted: Iterable[tuple[str, str]], still_declared: Iterable[DataRef], default_branch: str
 ) -> list[str]:
     """One warning per deleted file whose row no remaining file declares."""
+    deleted = list(deleted)
+    if not deleted:
+        return []  # the usual case: no set of every declared row to build
     declared = {(ref.title, ref.hash, ref.branch) for ref in still_declared}
     titles = {(ref.title, ref.branch) for ref in still_declared if ref.title is not None}
     hashes = {(ref.hash, ref.branch) for ref in still_declared if ref.hash is not None}

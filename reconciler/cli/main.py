@@ -12,9 +12,7 @@ import typer
 
 from reconciler import __version__, collector
 from reconciler.cli.commands import apply as apply_cmd
-from reconciler.cli.commands import local as local_cmd
 from reconciler.cli.commands import plan as plan_cmd
-from reconciler.cli.commands import show as show_cmd
 from reconciler.cli.commands import validate as validate_cmd
 from reconciler.cli.commands.apply import ApplyFormat
 from reconciler.cli.commands.plan import Format
@@ -358,6 +356,8 @@ def show(
     quiet: QuietOption = False,
 ) -> None:
     """Render a saved plan (e.g. `--format markdown` for a pull-request comment); merge the shards' plans."""
+    from reconciler.cli.commands import show as show_cmd
+
     with exit_codes():
         show_cmd.show(plan_files, fmt)
 
@@ -440,6 +440,8 @@ def local_init(
     config: ConfigOption = None,
 ) -> None:
     """Create the local project from a data manifest or an Encord JSON label export."""
+    from reconciler.cli.commands import local as local_cmd
+
     with exit_codes():
         local_cmd.init(config, ontology, manifest, export, database, force)
 
@@ -451,6 +453,8 @@ def local_export(
     config: ConfigOption = None,
 ) -> None:
     """Write every label row as Encord's JSON label export (a list of label-row dicts)."""
+    from reconciler.cli.commands import local as local_cmd
+
     with exit_codes():
         local_cmd.export(config, out, database)
 

@@ -87,7 +87,7 @@ def read_inside(
     return data
 
 
-def regular_inside(path: str | Path, root: Path, resolved: dict[str, str]) -> os.stat_result | None:
+def regular_inside(path: str | Path, root: str | Path, resolved: dict[str, str]) -> os.stat_result | None:
     """The `lstat` of `path` when it is a regular file, not a link, inside `root` (folders resolved through
     `resolved`, as `read_inside` resolves them); None for anything else, which `read_inside` then explains.
     `_realpath`'s steps, inlined: a warm plan asks this of every label file."""

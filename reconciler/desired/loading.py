@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from multiprocessing import get_context
+from operator import itemgetter
 from pathlib import Path
 
 from reconciler import parallel, yamlio
@@ -274,11 +275,12 @@ def read_sources(
     sources, findings = [], []
     limits = limits or ReadLimits()
     root = root.resolve()
+    root_s = str(root)  # a `Path` per file is what the loop must not make (a warm plan checks 50,000 files)
     resolved: dict[str, str] = {}
     for found in paths:
         path = os.fspath(found)
-        name = display_path(path, root)
-        before = regular_inside(path, root, resolved) if signatures is not None else None
+        name = display_path(path, root_s)
+        before = regular_inside(path, root_s, resolved) if signatures is not None else None
         known = signatures.known(name, before) if signatures is not None and before is not None else None
         if known is not None:
             sources.append(Source(path, name, known.digest, root, limits, known.may_branch, known.may_rename))
@@ -301,7 +303,7 @@ def read_sources(
             path, name, text, content_digest(data) if text is decoded else digest(text), root, limits
         )
         sources.append(source)
-        if signatures is not None and before is not None and (after := regular_inside(path, root, resolved)):
+        if signatures is not None and before is not None and (after := regular_inside(path, root_s, resolved)):
             signatures.record(name, before, after, Known(source.digest, source.may_branch, source.may_rename))
     return sources, findings
 
@@ -563,11 +565,16 @@ def _parse_all(
 
 
 def _same_row_twice(files: list[LabelFile], unchanged: list[Unchanged], deferred: list[Deferred]) -> list[Finding]:
+    keys = {f.row.key for f in files}
+    keys.update(u.key for u in unchanged)
+    keys.update(d.key for d in deferred)
+    if len(keys) == len(files) + len(unchanged) + len(deferred):
+        return []  # the usual case, found without sorting every file by name
     first: dict[RowKey, str] = {}
     findings = []
     named = [(f.path, f.row.key, f.ref) for f in files] + [(u.name, u.key, u.ref) for u in unchanged]
     named += [(d.name, d.key, d.ref) for d in deferred]
-    for name, key, ref in sorted(named, key=lambda n: n[0]):
+    for name, key, ref in sorted(named, key=itemgetter(0)):
         other = first.setdefault(key, name)
         if other != name:
             field = "data" if ref.title is not None else "data_hash"
@@ -595,13 +602,13 @@ def _with_lines(findings: list[Finding], sources: list[Source]) -> list[Finding]
     return located
 
 
-def display_path(found: str | Path, root: Path) -> str:
+def display_path(found: str | Path, root: str | Path) -> str:
     """`found` as shown to people: relative to `root` when it is under it (resolving links only when the
     plain path is not, so paths found under the root cost nothing, not even a `Path`), else as given."""
-    shown, base = os.fspath(found), str(root)
+    shown, base = os.fspath(found), os.fspath(root)
     if shown.startswith("/") and base != "/" and shown.startswith(base + "/") and "/." not in shown:
         return shown[len(base) + 1 :]  # what relative_to gives, without its cost per file
-    path = Path(shown)
+    path, root = Path(shown), Path(root)
     if path.is_relative_to(root):
         return str(path.relative_to(root))
     try:
