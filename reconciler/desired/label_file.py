@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.desired.answers import AnswerParser, Answers
 from reconciler.desired.frames import MAX_FRAMES, format_range, parse_frame_key
@@ -73,9 +73,9 @@ CLASSIFICATION_KEYS = ("id", "was", "question", "answer", "frames", "tags", "has
 LABEL_LISTS = ("objects", "classifications")
 
 
-@dataclass(frozen=True)
-class DataRef:
-    """How a file names its data unit, and the branch."""
+class DataRef(NamedTuple):
+    """How a file names its data unit, and the branch. (The loader's per-file records are named tuples, not
+    dataclasses: a warm plan of 50,000 files makes several per file, and a tuple is built in C.)"""
 
     title: str | None
     hash: str | None

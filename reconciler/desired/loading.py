@@ -28,6 +28,7 @@ from enum import Enum
 from multiprocessing import get_context
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
@@ -102,8 +103,7 @@ class Source:
         return MaskRules(self.root, self.limits.mask_bytes, self.limits.mask_pixels, size)
 
 
-@dataclass(frozen=True)
-class Unchanged:
+class Unchanged(NamedTuple):
     """A file whose row already matches the remote (or, offline, is known to be clean)."""
 
     name: str

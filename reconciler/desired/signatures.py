@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from reconciler.cache_file import read_cache, write_cache
 
@@ -31,8 +31,7 @@ def signature(info: os.stat_result) -> Signature:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     digest: str
     may_branch: bool
     may_rename: bool
