@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="500 rows / 10,000 objects")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--changed-files", type=int, default=10, help="label files to change [10]")
-    parser.add_argument("--warm-runs", type=int, default=3, help="warm plans to run (the median is reported)")
+    parser.add_argument("--warm-runs", type=int, default=5, help="warm plans to run (the median is reported)")
     parser.add_argument(
         "--skip-pyyaml", action="store_true", help="do not time PyYAML's parse (minutes at full size)"
     )
