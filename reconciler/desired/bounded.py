@@ -52,11 +52,7 @@ def read_inside(
     real, info = _realpath(os.fspath(path), resolved)
     if root is not None:
         root_s = os.fspath(root)
-        real_root = resolved.get(root_s) if resolved is not None else None
-        if real_root is None:
-            real_root = os.path.realpath(root_s)
-            if resolved is not None:
-                resolved[root_s] = real_root
+        real_root = _real(root_s, resolved) if resolved is not None else os.path.realpath(root_s)
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             raise Refused(f"it resolves to {real}, outside the repository ({root})")
     try:
@@ -90,7 +86,8 @@ def read_inside(
 def regular_inside(path: str | Path, root: str | Path, resolved: dict[str, str]) -> os.stat_result | None:
     """The `lstat` of `path` when it is a regular file, not a link, inside `root` (folders resolved through
     `resolved`, as `read_inside` resolves them); None for anything else, which `read_inside` then explains.
-    `_realpath`'s steps, inlined: a warm plan asks this of every label file."""
+    `_realpath`'s steps for a file that must not be a link, without its tuple: a warm plan asks this of every
+    label file."""
     path = os.fspath(path)
     folder, _, name = path.rpartition(os.sep)
     if not name or name in (".", "..") or not folder:
@@ -101,13 +98,7 @@ def regular_inside(path: str | Path, root: str | Path, resolved: dict[str, str])
         return None
     if not stat.S_ISREG(info.st_mode):  # a link is not, under lstat
         return None
-    real_folder = resolved.get(folder)
-    if real_folder is None:
-        real_folder = resolved[folder] = os.path.realpath(folder)
-    root_s = os.fspath(root)
-    real_root = resolved.get(root_s)
-    if real_root is None:
-        real_root = resolved[root_s] = os.path.realpath(root_s)
+    real_folder, real_root = _real(folder, resolved), _real(os.fspath(root), resolved)
     return info if (real_folder.rstrip(os.sep) + os.sep).startswith(real_root.rstrip(os.sep) + os.sep) else None
 
 
@@ -125,10 +116,15 @@ def _realpath(path: str, resolved: dict[str, str] | None) -> tuple[str, os.stat_
         return os.path.realpath(path), None
     if stat.S_ISLNK(info.st_mode):
         return os.path.realpath(path), None
-    real_folder = resolved.get(folder)
-    if real_folder is None:
-        real_folder = resolved[folder] = os.path.realpath(folder)
-    return real_folder.rstrip(os.sep) + os.sep + name, info
+    return _real(folder, resolved).rstrip(os.sep) + os.sep + name, info
+
+
+def _real(path: str, resolved: dict[str, str]) -> str:
+    """`os.path.realpath(path)` of a folder (or the root), kept in `resolved`: asked once per pass."""
+    real = resolved.get(path)
+    if real is None:
+        real = resolved[path] = os.path.realpath(path)
+    return real
 
 
 def _check(info: os.stat_result, cap: int, setting: str) -> None:
