@@ -196,6 +196,22 @@ def test_plan_and_show_github_annotate_each_change(applied: Workspace) -> None:
     assert shown.exit_code == 0 and shown.stdout == result.stdout
 
 
+def test_plan_github_annotates_what_stops_it(local_workspace: Workspace) -> None:
+    ws = local_workspace
+    ws.replace_in_file(CHERRY, "box: {x: 0.12", "box: {x: 1.5")
+    result = ws.run("plan", "--format", "github")
+    assert result.exit_code == EXIT_ERROR, result.output
+    (command,) = _annotations(result.stdout)
+    assert command.startswith(
+        f"::error file={CHERRY},line=8,title=labelsync::objects[0].box.x: 1.5 is outside 0..1"
+    )
+    ws.path("labelsync.yaml").write_text("labels: [\n", encoding="utf-8")
+    broken = ws.run("plan", "--format", "github")
+    assert broken.exit_code == EXIT_ERROR
+    (command,) = _annotations(broken.stdout)
+    assert command.startswith("::error title=labelsync::") and "labelsync.yaml" in command
+
+
 def test_github_plan_annotation_uses_the_change_line() -> None:
     change = {"action": "update", "kind": "object", "name": "a", "class": "C", "line": 12, "tags": [],
               "fields": [{"path": "box.x", "before": 0.1, "after": 0.2}]}  # fmt: skip

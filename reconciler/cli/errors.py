@@ -26,6 +26,7 @@ import typer
 from reconciler import __version__
 from reconciler.cli.output import inert, use_colour
 from reconciler.errors import InvalidInput, LabelsyncError
+from reconciler.render import github
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -49,12 +50,29 @@ def exit_code_help(codes: tuple[int, ...] | None = None) -> str:
     rows = [f"  {code}  {text}" for code, text in EXIT_CODES if codes is None or code in codes]
     return "\b\nExit codes:\n" + "\n".join(rows)
 
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def _red(text: str) -> str:
     return f"\033[31m{text}\033[0m" if use_colour(sys.stderr) else text
+
+
+@contextmanager
+def annotated(enabled: bool) -> Iterator[None]:
+    """With `--format github`, an error that stops the command is also a workflow annotation on stdout (on the
+    file and line of each finding), which a pull request shows; `exit_codes` still prints it on stderr."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if enabled:
+            sys.stdout.write(github.render_findings(exc.findings))
+        raise
+    except LabelsyncError as exc:
+        if enabled:
+            sys.stdout.write(github.render([github.Annotation("error", str(exc))]))
+        raise
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 from reconciler import workflow
-from reconciler.cli.errors import EXIT_CHANGES
+from reconciler.cli.errors import EXIT_CHANGES, annotated
 from reconciler.cli.output import ProgressBar, say, use_colour
 from reconciler.cli.planfile_io import check_plan_path, write_plan_file
 from reconciler.config import Config, load_config
@@ -89,6 +89,21 @@ def plan(
     report: Path | None = None,
     *,
     shard: str | None = None,
+) -> None:
+    with annotated(fmt is Format.github):
+        _plan(config_path, fmt, out, detailed_exitcode, bundle_size, base, paths, report, shard)
+
+
+def _plan(
+    config_path: Path | None,
+    fmt: Format,
+    out: Path | None,
+    detailed_exitcode: bool,
+    bundle_size: int | None,
+    base: str,
+    paths: Sequence[Path],
+    report: Path | None,
+    shard: str | None,
 ) -> None:
     config = load_config(config_path)
     cut = Shard.parse(shard) if shard is not None else None

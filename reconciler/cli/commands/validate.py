@@ -20,11 +20,11 @@ from typing import Any
 import typer
 
 from reconciler import workflow
-from reconciler.cli.errors import EXIT_ERROR, EXIT_OK
+from reconciler.cli.errors import EXIT_ERROR, EXIT_OK, annotated
 from reconciler.cli.output import inert, plural, say
 from reconciler.config import load_config
 from reconciler.diagnostics import Finding
-from reconciler.errors import InvalidInput, LabelsyncError
+from reconciler.errors import InvalidInput
 from reconciler.remotes.open import open_read_only
 from reconciler.render import github
 from reconciler.render.json_plan import render_json
@@ -37,12 +37,8 @@ class ValidateFormat(str, Enum):
 
 
 def validate(config_path: Path | None, fmt: ValidateFormat = ValidateFormat.text) -> None:
-    try:
+    with annotated(fmt is ValidateFormat.github):
         loaded = _load(config_path)
-    except LabelsyncError as exc:
-        if fmt is ValidateFormat.github:  # the annotation a pull request shows; the message on stderr too
-            sys.stdout.write(github.render([github.Annotation("error", str(exc))]))
-        raise
     findings = list(loaded.desired.findings)
     errors = [f for f in findings if f.severity == "error"]
     stated = {str(f) for f in findings if f.severity != "error"}
