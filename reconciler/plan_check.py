@@ -99,7 +99,7 @@ def _sized(unit: DataUnit, labels: list[Label]) -> DataUnit:
             for _, geometry in label.frames:
                 value = geometry.value
                 if geometry.shape.key == "bitmask" and isinstance(value, dict):
-                    return replace(unit, width=value.get("width", 0), height=value.get("height", 0))
+                    return unit._replace(width=value.get("width", 0), height=value.get("height", 0))
     return unit
 
 
