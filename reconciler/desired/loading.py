@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from reconciler import parallel, yamlio
 from reconciler.canonical import row_fingerprint
-from reconciler.desired.bounded import ReadLimits, Refused, read_inside, regular_inside
+from reconciler.desired.bounded import ReadLimits, Refused, RegularFiles, read_inside
 from reconciler.desired.cache import CacheEntry, DesiredCache, content_digest, context_key, digest
 from reconciler.desired.declared import with_lines
 from reconciler.desired.label_file import DataRef, LabelFile, parse_label_file, read_ref
@@ -51,8 +51,13 @@ HOLD_BYTES = 16_000_000
 per byte of YAML when held)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Source:
+    """A label file as found: where it is, its digest, and its text (read now, or when first asked for).
+
+    Not frozen, though nothing but `text` sets a field: a warm plan makes one per label file, and a frozen
+    dataclass's `__init__` costs five times as much (0.07 s for 50,000 files)."""
+
     file: str
     """Where it is, as found (`label_file_names`)."""
     name: str
@@ -82,8 +87,7 @@ class Source:
     @property
     def text(self) -> str:
         if self.loaded is None:
-            object.__setattr__(self, "loaded", self._read_again())
-        assert self.loaded is not None
+            self.loaded = self._read_again()
         return self.loaded
 
     def _read_again(self) -> str:
@@ -214,14 +218,15 @@ class ParseContext:
 
 def _unit_key(unit: DataUnit | None) -> str:
     """Every field of the data unit parsing may depend on, as text: all but `media`, where the file is (Encord
-    signs a new URL each listing). Spelled out, as it runs once per file (a new field of `DataUnit` goes here);
-    `_value_`, not `value`: the enum's `value` is a property, a Python call per file."""
+    signs a new URL each listing). Spelled out, as it runs once per file (a new field of `DataUnit` goes here):
+    the fields unpacked, not looked up by name, the enum's `_value_` (its `value` is a property), and an empty
+    `sizes` written out rather than formatted; 40% faster than the plain f-string, and the same text."""
     if unit is None:
         return "None"
-    u = unit
+    hash_, title, type_, frames, width, height, fps, sizes, file_type, _ = unit
     return (
-        f"{u.hash}\0{u.title}\0{u.type._value_}\0{u.frames}\0{u.width}\0{u.height}\0{u.fps}\0{u.sizes}"
-        f"\0{u.file_type}"
+        f"{hash_}\0{title}\0{type_._value_}\0{frames}\0{width}\0{height}\0{fps!r}\0{sizes if sizes else '()'}"
+        f"\0{file_type}"
     )
 
 
@@ -277,34 +282,35 @@ def read_sources(
     root = root.resolve()
     root_s = str(root)  # a `Path` per file is what the loop must not make (a warm plan checks 50,000 files)
     resolved: dict[str, str] = {}
-    for found in paths:
-        path = os.fspath(found)
-        name = display_path(path, root_s)
-        before = regular_inside(path, root_s, resolved) if signatures is not None else None
-        known = signatures.known(name, before) if signatures is not None and before is not None else None
-        if known is not None:
-            sources.append(Source(path, name, known.digest, root, limits, known.may_branch, known.may_rename))
-            continue
-        try:
-            data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes", resolved)
-        except FileNotFoundError:
-            findings.append(Finding(name, (), "not read: the file is gone"))
-            continue
-        except Refused as exc:
-            findings.append(Finding(name, (), f"not read: {exc}"))
-            continue
-        try:
-            decoded = data.decode("utf-8")
-        except UnicodeDecodeError:
-            findings.append(Finding(name, (), "not UTF-8 text"))
-            continue
-        text = _universal_newlines(decoded)
-        source = Source.of_text(
-            path, name, text, content_digest(data) if text is decoded else digest(text), root, limits
-        )
-        sources.append(source)
-        if signatures is not None and before is not None and (after := regular_inside(path, root_s, resolved)):
-            signatures.record(name, before, after, Known(source.digest, source.may_branch, source.may_rename))
+    with RegularFiles(root_s, resolved) as regular:
+        for found in paths:
+            path = os.fspath(found)
+            name = display_path(path, root_s)
+            before = regular.lstat(path) if signatures is not None else None
+            known = signatures.known(name, before) if signatures is not None and before is not None else None
+            if known is not None:
+                sources.append(Source(path, name, known.digest, root, limits, known.may_branch, known.may_rename))
+                continue
+            try:
+                data = read_inside(path, root, limits.label_file_bytes, "limits.label_file_bytes", resolved)
+            except FileNotFoundError:
+                findings.append(Finding(name, (), "not read: the file is gone"))
+                continue
+            except Refused as exc:
+                findings.append(Finding(name, (), f"not read: {exc}"))
+                continue
+            try:
+                decoded = data.decode("utf-8")
+            except UnicodeDecodeError:
+                findings.append(Finding(name, (), "not UTF-8 text"))
+                continue
+            text = _universal_newlines(decoded)
+            source = Source.of_text(
+                path, name, text, content_digest(data) if text is decoded else digest(text), root, limits
+            )
+            sources.append(source)
+            if signatures is not None and before is not None and (after := regular.lstat(path)):
+                signatures.record(name, before, after, Known(source.digest, source.may_branch, source.may_rename))
     return sources, findings
 
 
