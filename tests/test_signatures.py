@@ -56,3 +56,24 @@ def test_a_damaged_signature_file_is_ignored(local_workspace: Workspace, monkeyp
     result = ws.run("plan", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     assert CHERRY in recorded(ws), "rewritten"
+
+
+def test_a_known_file_that_now_resolves_outside_the_repository_is_refused(
+    local_workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same file (inode, size, times) reached through a link to outside the repository: its signature
+    matches, and still it is not trusted, as it would not be read."""
+    ws = local_workspace
+    monkeypatch.setattr(signatures, "SETTLED", 0.0)
+    assert ws.run("apply", "--yes").exit_code == 0
+    assert ws.run("plan", "--detailed-exitcode").exit_code == 0
+    assert CHERRY in recorded(ws)
+    outside = tmp_path_factory.mktemp("outside") / "labels"
+    ws.path("labels").rename(outside)  # a rename keeps every file's inode and times: its signature
+    ws.path("labels").symlink_to(outside, target_is_directory=True)
+
+    result = ws.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 1, result.output
+    assert f"{CHERRY}: not read: it resolves to {outside}/images/cherry_001.jpg.yaml, outside the repository" in (
+        result.output
+    )
