@@ -14,6 +14,8 @@ import pytest
 from labelsync_workspace import Workspace
 
 from reconciler.desired import loading
+from reconciler.desired.cache import CacheEntry
+from reconciler.remotes import local_sources
 
 DATABASE = ".labelsync/project.db"
 CACHE = ".labelsync/desired-cache.json"
@@ -96,3 +98,56 @@ def test_what_the_project_remembered_is_kept_in_the_desired_cache(applied: Works
     assert result.exit_code == 0, result.output
     cached = json.loads(applied.path(CACHE).read_text(encoding="utf-8"))
     assert CHERRY in {name for name, _ in cached["entries"]}
+
+
+@pytest.fixture
+def whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times a plan read the project's whole memory (`row_sources`)."""
+    reads: list[int] = []
+    read_all = local_sources.RowSources._read_all
+
+    def counting(self: local_sources.RowSources) -> dict[tuple[str, str], CacheEntry]:
+        reads.append(1)
+        return read_all(self)
+
+    monkeypatch.setattr(local_sources.RowSources, "_read_all", counting)
+    return reads
+
+
+def test_a_few_files_the_cache_does_not_know_are_looked_up_one_by_one(
+    applied: Workspace, parsed: list[str], whole_reads: list[int]
+) -> None:
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert parsed == [] and whole_reads == []
+
+
+def test_many_files_the_cache_does_not_know_read_the_memory_whole_once(
+    applied: Workspace, parsed: list[str], whole_reads: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_sources, "BULK_FROM", 3)
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert parsed == [] and whole_reads == [1]
+
+
+def test_a_memory_without_its_index_is_read_whole_and_the_next_apply_adds_the_index(
+    applied: Workspace, parsed: list[str], whole_reads: list[int]
+) -> None:
+    db = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        db.execute(f"DROP INDEX {local_sources.INDEX}")
+    finally:
+        db.close()
+    result = applied.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert parsed == [] and whole_reads == [1]
+
+    applied.replace_in_file(CHERRY, "x: 0.12", "x: 0.13")
+    assert applied.run("apply", "--yes").exit_code == 0
+    db = sqlite3.connect(applied.path(DATABASE), isolation_level=None)
+    try:
+        indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        db.close()
+    assert local_sources.INDEX in indexes

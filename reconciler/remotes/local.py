@@ -26,13 +26,21 @@ from typing import Any
 import orjson
 
 from reconciler.canonical import row_fingerprint
-from reconciler.desired.cache import CacheEntry, entry_from_values, entry_values
+from reconciler.desired.cache import CacheEntry, entry_values
 from reconciler.encord_format import EncordFormatError, decode_row, empty_row_dict, encode_row, encord_timestamp
 from reconciler.errors import ConfigError, RemoteError
 from reconciler.model import DataUnit, FrameTag, LabelRow, RowKey, RowListing, with_tags
 from reconciler.ontology import Ontology
 from reconciler.remotes.base import Listing, RowResult, RowWrite, WriteStatus
-from reconciler.remotes.local_schema import LISTING, SCHEMA, SCHEMA_VERSION, SOURCES, data_unit_from_row
+from reconciler.remotes.local_schema import (
+    LISTING,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SOURCES,
+    SOURCES_INDEX,
+    data_unit_from_row,
+)
+from reconciler.remotes.local_sources import RowSources
 from reconciler.remotes.manifest import derived_hash
 
 TAGS_KEY = "labelsync_tags"
@@ -106,6 +114,7 @@ class LocalProject:
             self._db.execute(LISTING)
             if self._sources:
                 self._db.execute(SOURCES)
+                self._db.execute(SOURCES_INDEX)
             for write in writes:
                 current, stored = self._read(write.row.key)
                 if row_fingerprint(current) != write.expected:
@@ -133,17 +142,7 @@ class LocalProject:
 
     def written_from(self) -> Mapping[tuple[str, str], CacheEntry]:
         """(file name, digest) -> the cache entry of the file content each row was last written from."""
-        found: dict[tuple[str, str], CacheEntry] = {}
-        try:
-            rows = self._db.execute("SELECT file, digest, entry FROM row_sources").fetchall()
-        except sqlite3.OperationalError:  # a project no apply has written to since the table was added
-            return found
-        for file, digest, entry in rows:
-            try:
-                found[(file, digest)] = entry_from_values(orjson.loads(entry))
-            except (ValueError, TypeError):
-                continue  # not what labelsync wrote: only a cache miss
-        return found
+        return RowSources(self._db)
 
     def remember(self, entries: Iterable[tuple[str, CacheEntry]]) -> None:
         for name, entry in entries:
@@ -408,7 +407,7 @@ def _build(
 ) -> None:
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
-        db.executescript(SCHEMA + SOURCES + LISTING)
+        db.executescript(SCHEMA + SOURCES + SOURCES_INDEX + LISTING)
         db.execute("BEGIN")
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",

@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS row_sources (
 """Per label row, the label file content it was last written from: the file's name and digest, and the
 desired-cache entry of that content (`reconciler.desired.cache`), as a JSON list in `FIELDS` order.
 Projects made before it have none until their next apply creates the table."""
+SOURCES_INDEX = """
+CREATE INDEX IF NOT EXISTS row_sources_by_file ON row_sources (file, digest);
+"""
+"""How a plan looks up the few files its desired cache does not know (`local_sources`)."""
 LISTING = """
 CREATE INDEX IF NOT EXISTS label_rows_listed ON label_rows (branch, data_hash, label_hash, fingerprint);
 """
