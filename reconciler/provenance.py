@@ -2,8 +2,8 @@
 
 A saved plan is reviewed in a pull request and applied after merge. Apply uses this record to refuse a plan
 that is not the reviewed one for the files at hand: made at another commit (`apply --commit`), or from label
-files that differ from the ones checked out (another change merged since). The digest is pure; asking git is
-the shell's (`git_commit`).
+files that differ from the ones checked out (another change merged since). The digest is pure; git's answers are
+read here (`commit_of`) and asked by the shell, while the label files load (`reconciler.git.Later`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from reconciler.git import git
 
 MAX_SHARDS = 256
 """The most shards a plan is cut into (`--shard K/N`, N <= this)."""
@@ -54,10 +52,16 @@ def files_digest(files: Iterable[tuple[str, str]]) -> str:
     return hasher.hexdigest()
 
 
-def git_commit(root: Path, *watched: Path) -> tuple[str | None, bool]:
-    """(HEAD's commit, whether `watched` paths differ from it); (None, False) outside git."""
-    head = git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+HEAD_ARGS = ("rev-parse", "--verify", "--quiet", "HEAD")
+
+
+def status_args(*watched: Path) -> tuple[str, ...]:
+    return ("status", "--porcelain", "--untracked-files=all", "--", *(str(p) for p in watched))
+
+
+def commit_of(head: str | None, status: str | None) -> tuple[str | None, bool]:
+    """(HEAD's commit, whether the watched paths differ from it) from git's answers to `HEAD_ARGS` and
+    `status_args`; (None, False) outside git."""
     if head is None:
         return None, False
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *(str(p) for p in watched))
     return head.strip(), bool(status and status.strip())

@@ -20,11 +20,16 @@ MAX_RELEASED = 1000
 """Deleted files read for their rows; more are counted, not read."""
 
 
-def deleted_label_files(root: Path, labels_dir: Path, base: str = "HEAD") -> list[tuple[str, str]]:
-    """(path in the repository, its text at `base`) of each label file `base` holds and the tree does not."""
+def deleted_args(labels_dir: Path, base: str = "HEAD") -> tuple[str, ...]:
+    """The git command naming the label files `base` holds and the tree does not (`deleted_label_files`)."""
     if base.startswith("-"):
         raise ConfigError(f"--base {base!r}: expected a git revision (a branch, tag or commit), not an option")
-    names = git(root, "diff", "--name-only", "--no-renames", "--diff-filter=D", base, "--", str(labels_dir))
+    return ("diff", "--name-only", "--no-renames", "--diff-filter=D", base, "--", str(labels_dir))
+
+
+def deleted_label_files(root: Path, names: str | None, base: str = "HEAD") -> list[tuple[str, str]]:
+    """(path in the repository, its text at `base`) of each label file `names` (git's answer to `deleted_args`)
+    holds."""
     if names is None:
         return []
     files = []

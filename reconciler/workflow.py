@@ -20,12 +20,13 @@ from reconciler.desired.loading import (
 from reconciler.desired.signatures import FILE as SIGNATURES_FILE
 from reconciler.desired.signatures import Signatures
 from reconciler.errors import ConfigError, InvalidInput
+from reconciler.git import Later
 from reconciler.git_base import GitBase
 from reconciler.ontology import Ontology
 from reconciler.plan import Plan, RowPlan
 from reconciler.planning import Progress, Tally, plan_bundles, plan_of
-from reconciler.provenance import PlanSource, files_digest, git_commit
-from reconciler.released import deleted_label_files, released_warnings
+from reconciler.provenance import HEAD_ARGS, PlanSource, commit_of, files_digest, status_args
+from reconciler.released import deleted_args, deleted_label_files, released_warnings
 from reconciler.remotes.base import Listing, Remote
 from reconciler.remotes.open import load_ontology
 
@@ -128,6 +129,8 @@ class Planning:
     bundle_size: int
     base: GitBase
     only: Sequence[Path] | None
+    commit: tuple[str | None, bool] = (None, False)
+    """(HEAD's commit, whether the label files or config differ from it), from git while the files loaded."""
 
     def bundles(self, tally: Tally, progress: Progress | None = None) -> Iterator[list[RowPlan]]:
         return plan_bundles(
@@ -145,7 +148,7 @@ class Planning:
         """The plan of `rows` (all of them, or none when only the summary is wanted) once `tally` is full."""
         desired, ontology = self.loaded.desired, self.loaded.ontology
         made = plan_of(rows, tally, desired, self.remote, self.listing, ontology, self.warnings)
-        source = plan_source(self.config, self.loaded.files)
+        source = plan_source(self.loaded.files, self.commit)
         if self.only is not None:
             source = replace(source, paths=subset.shown(self.only, self.config.root))
         if self.loaded.cut is not None:
@@ -173,12 +176,16 @@ def planning(
     parsed in full, fetched or diffed, and only the shard's data units are counted as unmanaged."""
     if shard is not None and only is not None:
         raise ConfigError("--shard plans a share of every label file: it cannot be combined with PATH arguments")
-    loaded = load(config, remote, only=only, shard=shard)
-    if loaded.desired.errors:
-        raise InvalidInput(list(loaded.desired.errors))
+    root = config.root
+    deleted_names = Later(root, *deleted_args(config.labels_dir, base)) if only is None else Later.skipped()
+    with Later(root, *HEAD_ARGS) as head, Later(root, *status_args(*_watched(config))) as status, deleted_names:
+        loaded = load(config, remote, only=only, shard=shard)
+        if loaded.desired.errors:
+            raise InvalidInput(list(loaded.desired.errors))
+        deleted = deleted_label_files(root, deleted_names.answer(), base)
+        commit = commit_of(head.answer(), status.answer())
     assert loaded.listing is not None
     declared = [*loaded.desired.refs, *(loaded.cut.elsewhere if loaded.cut else ())]
-    deleted = deleted_label_files(config.root, config.labels_dir, base) if only is None else []
     released = released_warnings(deleted, declared, config.branch)
     listing = loaded.listing
     if only is not None:
@@ -194,6 +201,7 @@ def planning(
         bundle_size or config.bundle_size,
         GitBase(config.root, base, config.limits.label_file_bytes, config.branch),
         only,
+        commit,
     )
 
 
@@ -211,8 +219,12 @@ def plan(
     return planning(config, remote, bundle_size, base, only=only, shard=shard).plan(progress)
 
 
-def plan_source(config: Config, files: tuple[tuple[str, str], ...]) -> PlanSource:
-    """Where a plan of these label files comes from: their digest and the git commit they are at."""
-    watched = (config.labels_dir, *([config.source] if config.source else []))
-    commit, dirty = git_commit(config.root, *watched)
-    return PlanSource(files_digest(files), len(files), commit, dirty)
+def plan_source(files: tuple[tuple[str, str], ...], commit: tuple[str | None, bool]) -> PlanSource:
+    """Where a plan of these label files comes from: their digest and the git commit they are at (`commit_of`)."""
+    head, dirty = commit
+    return PlanSource(files_digest(files), len(files), head, dirty)
+
+
+def _watched(config: Config) -> tuple[Path, ...]:
+    """What a plan's commit is of: the label files, and the config."""
+    return (config.labels_dir, *([config.source] if config.source else []))
