@@ -364,6 +364,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         started = time.perf_counter()
         if commit_to_git(project):
+            os.sync()  # git's objects written out now, not while the first step runs
             print(f"Committed to a git repository in {time.perf_counter() - started:.2f}s (as a user's labels are)")
         else:
             print("No git: the project is not a repository (plans skip git status, so they read a little fast)")
