@@ -73,5 +73,8 @@ class Later:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill it and reap it, not reading its output: a child it started may hold the pipe open."""
     process.kill()
-    process.communicate()
+    if process.stdout is not None:
+        process.stdout.close()
+    process.wait()
