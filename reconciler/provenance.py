@@ -3,7 +3,7 @@
 A saved plan is reviewed in a pull request and applied after merge. Apply uses this record to refuse a plan
 that is not the reviewed one for the files at hand: made at another commit (`apply --commit`), or from label
 files that differ from the ones checked out (another change merged since). The digest is pure; git's answers are
-read here (`commit_of`) and asked by the shell, while the label files load (`reconciler.git.Later`).
+read here (`commit_of`) and asked by the shell while it plans (`reconciler.git.Later`).
 """
 
 from __future__ import annotations

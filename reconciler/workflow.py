@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -52,6 +52,7 @@ def load(
     checks_only: bool = False,
     only: Sequence[Path] | None = None,
     shard: shards.Shard | None = None,
+    files_read: Callable[[], None] | None = None,
 ) -> Loaded:
     """Read and check every label file; with a remote, against its data units and fingerprints.
 
@@ -59,9 +60,10 @@ def load(
     clean are not parsed. `checks_only` (`validate`): only the findings are wanted, and nothing is written (no
     cache, no file signatures). `only`: the label files under these files or
     directories only (each must be under the labels directory); the first warning says so. `shard`: the
-    label files of that shard only (reconciler/shards.py), chosen once the listing is read; needs a remote."""
+    label files of that shard only (reconciler/shards.py), chosen once the listing is read; needs a remote.
+    `files_read` is called once the label files are read (planning starts git then: `reconciler.git.Later`)."""
     with collector.paused():
-        return _load(config, remote, checks_only=checks_only, only=only, shard=shard)
+        return _load(config, remote, checks_only=checks_only, only=only, shard=shard, files_read=files_read)
 
 
 def _load(
@@ -71,6 +73,7 @@ def _load(
     checks_only: bool,
     only: Sequence[Path] | None,
     shard: shards.Shard | None,
+    files_read: Callable[[], None] | None,
 ) -> Loaded:
     paths = label_file_names(config.labels_dir)
     if not paths:
@@ -83,6 +86,8 @@ def _load(
         warnings.append(subset.warning(len(paths), total))
     signatures = Signatures(config.path(SIGNATURES_FILE), config.root, read_only=checks_only)
     sources, unreadable = read_sources(paths, config.root, config.limits, signatures)
+    if files_read is not None:
+        files_read()
     listing: Listing | None = None
     if remote is None:
         ontology = load_ontology(config.ontology_file)
@@ -176,14 +181,14 @@ def planning(
     parsed in full, fetched or diffed, and only the shard's data units are counted as unmanaged."""
     if shard is not None and only is not None:
         raise ConfigError("--shard plans a share of every label file: it cannot be combined with PATH arguments")
-    root = config.root
-    deleted_names = Later(root, *deleted_args(config.labels_dir, base)) if only is None else Later.skipped()
-    with Later(root, *HEAD_ARGS) as head, Later(root, *status_args(*_watched(config))) as status, deleted_names:
-        loaded = load(config, remote, only=only, shard=shard)
+    deleted_files = deleted_args(config.labels_dir, base) if only is None else None
+    with Later(config.root, HEAD_ARGS, status_args(*_watched(config)), deleted_files) as git:
+        loaded = load(config, remote, only=only, shard=shard, files_read=git.start)
         if loaded.desired.errors:
             raise InvalidInput(list(loaded.desired.errors))
-        deleted = deleted_label_files(root, deleted_names.answer(), base)
-        commit = commit_of(head.answer(), status.answer())
+        head, status, deleted_names = git.answers()
+    deleted = deleted_label_files(config.root, deleted_names, base)
+    commit = commit_of(head, status)
     assert loaded.listing is not None
     declared = [*loaded.desired.refs, *(loaded.cut.elsewhere if loaded.cut else ())]
     released = released_warnings(deleted, declared, config.branch)
