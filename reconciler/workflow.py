@@ -134,7 +134,7 @@ class Planning:
     bundle_size: int
     base: GitBase
     only: Sequence[Path] | None
-    commit: tuple[str | None, bool] = (None, False)
+    commit: tuple[str | None, bool]
     """(HEAD's commit, whether the label files or config differ from it), from git while the files loaded."""
 
     def bundles(self, tally: Tally, progress: Progress | None = None) -> Iterator[list[RowPlan]]:

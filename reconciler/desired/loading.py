@@ -281,15 +281,11 @@ def read_sources(
     limits = limits or ReadLimits()
     root = root.resolve()
     root_s = str(root)  # a `Path` per file is what the loop must not make (a warm plan checks 50,000 files)
-    inside = root_s.rstrip("/") + "/"
     resolved: dict[str, str] = {}
     with RegularFiles(root_s, resolved) as regular:
         for found in paths:
             path = os.fspath(found)
-            # display_path's first case, without a call per file
-            name = (
-                path[len(inside) :] if path.startswith(inside) and "/." not in path else display_path(path, root_s)
-            )
+            name = display_path(path, root_s)
             before = regular.lstat(path) if signatures is not None else None
             known = signatures.known(name, before) if signatures is not None and before is not None else None
             if known is not None:
