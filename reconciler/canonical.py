@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from reconciler.model import (
+    GEOMETRY_KEYS,
     SHAPE_BY_KEY,
     AnswerValue,
     ClassificationLabel,
@@ -48,10 +49,11 @@ def geometry_from_dict(data: dict[str, Any]) -> Geometry:
 
 
 def object_to_dict(obj: ObjectLabel) -> dict[str, Any]:
+    keys = GEOMETRY_KEYS  # geometry_to_dict, inline: a cold plan writes a million objects' frames
     return {
         "hash": obj.hash,
         "feature": obj.feature,
-        "frames": {str(frame): geometry_to_dict(g) for frame, g in obj.frames},
+        "frames": {str(frame): {keys[g.shape]: g.value} for frame, g in obj.frames},
         "answers": {attr: _answer_to_json(v) for attr, v in obj.answers},
         "dynamic": [
             {

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reconciler.errors import ConfigError
@@ -42,7 +43,15 @@ class Attribute:
     options: tuple[Option, ...] = ()
 
     def option(self, label: str) -> Option | None:
-        return next((o for o in self.options if o.label == label), None)
+        return self._options_by_label.get(label)
+
+    @cached_property
+    def _options_by_label(self) -> dict[str, Option]:
+        """The first option of each label (every object's answer is looked up here)."""
+        by_label: dict[str, Option] = {}
+        for option in self.options:
+            by_label.setdefault(option.label, option)
+        return by_label
 
     @property
     def is_relation(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from reconciler.diagnostics import FieldPath, shown
 from reconciler.model import AnswerValue
-from reconciler.ontology import Attribute, suggest
+from reconciler.ontology import Attribute, Option, suggest
 
 Report = Callable[[FieldPath, str], None]
 Answers = list[tuple[str, AnswerValue]]
@@ -17,6 +17,17 @@ Answers = list[tuple[str, AnswerValue]]
 class AnswerParser:
     def __init__(self, report: Report) -> None:
         self.report = report
+        self._scopes: dict[int, tuple[tuple[Attribute, ...], dict[str, Attribute]]] = {}
+
+    def _named(self, scope: tuple[Attribute, ...]) -> dict[str, Attribute]:
+        """The first attribute of each name in `scope`, made once a file (a scope is looked up per object)."""
+        known = self._scopes.get(id(scope))
+        if known is None or known[0] is not scope:
+            named: dict[str, Attribute] = {}
+            for attribute in scope:
+                named.setdefault(attribute.name, attribute)
+            known = self._scopes[id(scope)] = (scope, named)
+        return known[1]
 
     def attributes(
         self, scope: tuple[Attribute, ...], given: Any, path: FieldPath, owner: str, dynamic_ok: bool = False
@@ -28,8 +39,9 @@ class AnswerParser:
             self.report(path, "expected a mapping of attribute name to answer")
             return []
         answers: Answers = []
+        named = self._named(scope)
         for name, value in given.items():
-            attribute = next((a for a in scope if a.name == str(name)), None)
+            attribute = named.get(str(name))
             if attribute is None:
                 names = [a.name for a in scope]
                 self.report(
@@ -59,10 +71,10 @@ class AnswerParser:
             if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
                 self.report(path, f'"{attribute.name}" is a checklist: give a list of option names')
                 return []
-            hashes = [self._option_hash(attribute, label, path) for label in labels]
-            if any(h is None for h in hashes):
+            options = [self._option(attribute, label, path) for label in labels]
+            if any(o is None for o in options):
                 return []
-            return [(attribute.hash, tuple(sorted({h for h in hashes if h is not None})))]
+            return [(attribute.hash, tuple(sorted({o.hash for o in options if o is not None})))]
         if attribute.kind == "number":
             number = _finite(value)
             if number is None:
@@ -91,15 +103,14 @@ class AnswerParser:
                 + hint,
             )
             return []
-        option_hash = self._option_hash(attribute, label, path)
-        if option_hash is None:
+        option = self._option(attribute, label, path)
+        if option is None:
             return []
-        option = next(o for o in attribute.options if o.hash == option_hash)
-        answers: Answers = [(attribute.hash, option_hash)]
+        answers: Answers = [(attribute.hash, option.hash)]
         answers.extend(self.attributes(option.attributes, nested, (*path, label), f'option "{label}"'))
         return answers
 
-    def _option_hash(self, attribute: Attribute, label: str, path: FieldPath) -> str | None:
+    def _option(self, attribute: Attribute, label: str, path: FieldPath) -> Option | None:
         option = attribute.option(label)
         if option is None:
             labels = [o.label for o in attribute.options]
@@ -108,7 +119,7 @@ class AnswerParser:
                 f'"{attribute.name}" has no option "{label}"{suggest(label, labels)}; options: {", ".join(labels)}',
             )
             return None
-        return option.hash
+        return option
 
 
 def _finite(value: Any) -> float | None:

@@ -70,6 +70,7 @@ OBJECT_KEYS = (
     *GEOMETRY_FIELDS,
 )
 CLASSIFICATION_KEYS = ("id", "was", "question", "answer", "frames", "tags", "hash", "protect")
+_OBJECT_KEY_SET = frozenset(OBJECT_KEYS)
 LABEL_LISTS = ("objects", "classifications")
 
 
@@ -173,6 +174,7 @@ class _FileParser:
         self.protected: set[str] = set()
         self.paths: dict[str, FieldPath] = {}
         self.frame_entries = 0
+        self._misfits: dict[str, str] = {}
         self.classes: dict[str, ObjectClass] = {}
         for cls in ontology.objects:
             self.classes.setdefault(cls.name, cls)
@@ -372,7 +374,8 @@ class _FileParser:
         if not isinstance(item, dict):
             self.report(path, "expected an object: a mapping with id, class and a geometry")
             return None
-        self._unknown_keys(item, OBJECT_KEYS, path)
+        if not item.keys() <= _OBJECT_KEY_SET:
+            self._unknown_keys(item, OBJECT_KEYS, path)
         hash_ = self._identity(item, path)
         cls_name = item.get("class")
         cls = self.classes.get(str(cls_name)) if _scalar_name(cls_name) else None
@@ -383,20 +386,17 @@ class _FileParser:
                 f'no object class "{brief(cls_name)}" in the ontology{suggest(brief(cls_name), names)}',
             )
             return None
-        if not cls.shape.declarable:
-            self.report(
-                (*path, "class"),
-                f"{cls.name} is a {cls.shape.value} class: labelsync cannot declare {cls.shape.value} labels yet"
-                " (those on the remote are kept as they are); remove this object from the file",
-            )
-            return None
-        if self.data is not None and self.data.type.declarable and not self.data.type.takes(cls.shape):
-            self.report((*path, "class"), _misfit(cls, self.data.type))
+        misfit = self._misfits[cls.name] if cls.name in self._misfits else self._misfit(cls)
+        if misfit:
+            self.report((*path, "class"), misfit)
             return None
         frames = self._object_frames(cls, item, path)
         answers = self.answers.attributes(cls.attributes, item.get("attributes"), (*path, "attributes"), cls.name)
-        covered = frames_to_ranges(f for f, _ in frames or ())
-        dynamic = self._dynamic(cls.attributes, item.get("dynamic"), covered, path, cls.name)
+        given_dynamic = item.get("dynamic")
+        dynamic: tuple[DynamicAnswer, ...] = ()
+        if given_dynamic is not None:
+            covered = frames_to_ranges(f for f, _ in frames or ())
+            dynamic = self._dynamic(cls.attributes, given_dynamic, covered, path, cls.name)
         if hash_ is None or frames is None:
             return None
         return ObjectLabel(
@@ -407,6 +407,19 @@ class _FileParser:
             dynamic=dynamic,
             tags=self._tags(item.get("tags"), (*path, "tags")),
         )
+
+    def _misfit(self, cls: ObjectClass) -> str:
+        """Why objects of `cls` cannot be declared in this file ("" when they can), worked out once a class."""
+        why = ""
+        if not cls.shape.declarable:
+            why = (
+                f"{cls.name} is a {cls.shape.value} class: labelsync cannot declare {cls.shape.value} labels yet"
+                " (those on the remote are kept as they are); remove this object from the file"
+            )
+        elif self.data is not None and self.data.type.declarable and not self.data.type.takes(cls.shape):
+            why = _misfit(cls, self.data.type)
+        self._misfits[cls.name] = why
+        return why
 
     def _object_frames(
         self, cls: ObjectClass, item: dict[str, Any], path: FieldPath
@@ -649,6 +662,8 @@ def _scalar_name(value: Any) -> bool:
 
 
 def _sorted_answers(answers: Answers) -> tuple[tuple[str, Any], ...]:
+    if len(answers) < 2:
+        return tuple(answers)
     return tuple(sorted(dict(answers).items()))
 
 

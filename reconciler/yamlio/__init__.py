@@ -44,9 +44,12 @@ _ANYTHING = re.compile(r"(?m)^[ \t]*[^#\s]")
 def load(text: str) -> Any:
     """Parse one YAML document. Raises YamlSyntaxError with the line of the problem (for a key given
     twice, the line of the second)."""
-    content = _CONTENT.search(text)
-    second = _DOCUMENT_MARK.search(text, content.start()) if content else None
-    end = _DOCUMENT_END.search(text)
+    second = end = None
+    if "---" in text:  # looked for first: the searches below scan every line
+        content = _CONTENT.search(text)
+        second = _DOCUMENT_MARK.search(text, content.start()) if content else None
+    if "..." in text:
+        end = _DOCUMENT_END.search(text)
     after_end = _ANYTHING.search(text, end.end()) if end else None
     if after_end and (second is None or after_end.start() < second.start()):
         second = after_end  # `...` ends the document: what follows would be silently dropped
