@@ -542,17 +542,23 @@ def _parse_one(
     return _Result(source.name, [], file=with_lines(label_file, source.text, doc), entry=entry)
 
 
-_WORKER: tuple[ParseContext, Mapping[RowKey, str | None] | None, _Want] | None = None
+_WORKER: tuple[list[Source], ParseContext, Mapping[RowKey, str | None] | None, _Want] | None = None
 
 
-def _init_worker(context: ParseContext, listed: Mapping[RowKey, str | None] | None, want: _Want) -> None:
+def _init_worker(
+    sources: list[Source], context: ParseContext, listed: Mapping[RowKey, str | None] | None, want: _Want
+) -> None:
     global _WORKER
-    _WORKER = (context, listed, want)
+    _WORKER = (sources, context, listed, want)
 
 
-def _parse_chunk(chunk: list[Source]) -> list[_Result]:
+def _parse_chunk(chunk: tuple[int, int]) -> list[_Result]:
+    """The results of `sources[start:end]`. A forked worker has the sources already (the pool's initializer
+    arguments are inherited, not sent), so a chunk is two numbers: sending 50,000 files' text through the
+    pool's pipe cost the parent a core for seconds while the workers parsed."""
     assert _WORKER is not None
-    return [_parse_one(source, *_WORKER) for source in chunk]
+    sources, context, listed, want = _WORKER
+    return [_parse_one(source, context, listed, want) for source in sources[chunk[0] : chunk[1]]]
 
 
 def _parse_all(
@@ -565,8 +571,8 @@ def _parse_all(
     if shape is None:
         return [_parse_one(source, context, listed, want) for source in sources]
     workers, size = shape
-    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (context, listed, want)) as pool:
+    chunks = [(i, i + size) for i in range(0, len(sources), size)]
+    with ProcessPoolExecutor(workers, get_context("fork"), _init_worker, (sources, context, listed, want)) as pool:
         return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
 
 

@@ -31,8 +31,10 @@ and what is before it is looked behind at, so the search skips to quotes (twice 
 character before)."""
 _INNERMOST_FLOW = re.compile(r"\{[^\[\]{}\n]*\}|\[[^\[\]{}\n]*\]")
 _ENTRY_WITHOUT_COLON = re.compile(
-    r"\{(?:[^\[\]{}\n]*,)?[^\[\]{}\n:,]*[^\[\]{}\n:,\s][^\[\]{}\n:,]*(?:,[^\[\]{}\n]*)?\}"
+    r"\{(?:(?:[^\[\]{}\n,:]*+:[^\[\]{}\n,]*+|[^\S\n]*+),)*+[^\S\n]*+[^\[\]{}\n,:\s][^\[\]{}\n,:]*+(?:,[^\[\]{}\n]*+)?\}"
 )
+"""An innermost flow mapping with an entry that has no colon and is not blank: the entries before it
+(each with a colon, or blank) are passed possessively, so nothing is tried twice."""
 
 
 def may_repeat_keys(text: str, doc: Any) -> bool:
