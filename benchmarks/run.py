@@ -13,7 +13,8 @@ process (`python -m reconciler ...`, the current working tree):
 - cold no-change plan: `plan --detailed-exitcode` with any cache under .labelsync/ removed (everything there
   except the SQLite database); the local project still remembers which file content each row was last
   written from (`row_sources`), as it would on a fresh runner;
-- the same with `row_sources` hidden too: every file parsed, as against a remote that remembers nothing;
+- the same with `row_sources` hidden too: every file parsed, as against a remote that remembers nothing; then
+  `validate` in that state (no cache, no row sources: every file parsed), the figure set beside that plan;
 - `validate` on a fresh runner again, now that the project remembers the content each row was written from;
 - warm no-change plans (`--warm-runs`, the median reported), after one plan that is not counted (validate
   writes no cache, so that plan writes it);
@@ -408,6 +409,15 @@ def main(argv: list[str] | None = None) -> None:
                 "cold_full_plan",
                 bench.run("cold plan (no cache, no row sources)", ["plan", "--detailed-exitcode"], expect=(0,)),
             )
+            if not args.skip_validate:
+                clear_cache(project)
+                # The same files parsed in full, right after the plan that parsed them: the pair the target is
+                # about, on the same machine state (the first validate above runs on files just written).
+                step(
+                    figures,
+                    "validate_full",
+                    bench.run("validate (fresh runner, no row sources)", ["validate"]),
+                )
         clear_cache(project)
         step(
             figures,
@@ -515,6 +525,7 @@ def median_run(runs: list[Run]) -> Run:
 
 TARGETS: tuple[tuple[str, str, str], ...] = (
     ("validate", "validate (fresh runner, no rows yet)", "<= cold_full_plan"),
+    ("validate_full", "validate (fresh runner, no row sources)", "<= cold_full_plan"),
     ("validate_applied", "validate (fresh runner, rows applied)", "<= cold_plan"),
     ("setup_apply", "apply every row from empty", "RSS <= 1024 MB"),
     ("cold_plan", "cold no-change plan (no cache)", "<= 20 s"),
