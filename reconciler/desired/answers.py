@@ -33,8 +33,9 @@ class AnswerParser:
         self, scope: tuple[Attribute, ...], given: Any, path: FieldPath, owner: str, dynamic_ok: bool = False
     ) -> Answers:
         """Answers for a mapping of attribute name -> answer, within one scope of the ontology."""
-        if given is None:
-            given = {}
+        if given is None or given == {}:
+            self.require(scope, {}, path, owner)
+            return []
         if not isinstance(given, dict):
             self.report(path, "expected a mapping of attribute name to answer")
             return []
@@ -107,7 +108,8 @@ class AnswerParser:
         if option is None:
             return []
         answers: Answers = [(attribute.hash, option.hash)]
-        answers.extend(self.attributes(option.attributes, nested, (*path, label), f'option "{label}"'))
+        if nested is not None or option.attributes:  # else there is nothing to answer or require under it
+            answers.extend(self.attributes(option.attributes, nested, (*path, label), f'option "{label}"'))
         return answers
 
     def _option(self, attribute: Attribute, label: str, path: FieldPath) -> Option | None:

@@ -270,16 +270,17 @@ class _FileParser:
 
     def _identity(self, item: dict[str, Any], path: FieldPath) -> str | None:
         label_id = item.get("id")
-        if not isinstance(label_id, (str, int)) or isinstance(label_id, bool) or str(label_id) == "":
-            self.report((*path, "id"), "every label needs an `id`, unique in its file and stable over time")
-            return None
-        label_id = str(label_id)
+        if label_id.__class__ is not str or not label_id:  # the usual id, text, is taken as it is
+            if not isinstance(label_id, (str, int)) or isinstance(label_id, bool) or str(label_id) == "":
+                self.report((*path, "id"), "every label needs an `id`, unique in its file and stable over time")
+                return None
+            label_id = str(label_id)
         if label_id in self.seen_ids:
             first = self.seen_ids[label_id]
             self.report((*path, "id"), f'duplicate id "{label_id}" (first used at {first[0]}[{first[1]}])')
             return None
         self.seen_ids[label_id] = path
-        old_id = self._was(item, label_id, path)
+        old_id = self._was(item, label_id, path) if "was" in item else None
         protect = item.get("protect", False)
         if not isinstance(protect, bool):
             self.report((*path, "protect"), f"expected true or false, got {shown(protect)}")
