@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fast_yaml
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +34,7 @@ from reconciler.errors import LabelsyncError
 from reconciler.model import DataUnit
 from reconciler.ontology import Ontology
 from reconciler.remotes.manifest import read_manifest, units_from_export
+from reconciler.yamlio.keys import may_repeat_keys, repeated_key
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 BUDGET = settings(
@@ -99,11 +101,36 @@ def test_a_mutated_label_file_is_a_finding_or_a_row_that_diffs_empty_against_its
         return
     title = doc.get("data") if isinstance(doc, dict) else None
     unit = UNITS.get(title) if isinstance(title, str) else None
-    label_file, findings = parse_label_file("labels/f.yaml", doc, ONTOLOGY, unit, base_dir=ROOT / "labels" / "images")
+    label_file, findings = parse_label_file(
+        "labels/f.yaml", doc, ONTOLOGY, unit, base_dir=ROOT / "labels" / "images"
+    )
     if label_file is None or any(f.severity == "error" for f in findings):
         assert all(str(f) for f in findings)
         return
     assert diff_row(label_file, label_file.row, ONTOLOGY, title="t", label_hash=None) is None
+
+
+_ENTRIES = ["a", "a: 1", "b: 2", "a: c:d", "'a'", '"a": 1', "", " ", "[a, b]", "{a: 1}", "{a}", "? a"]
+_FLOW = st.lists(st.sampled_from(_ENTRIES), max_size=4).map(lambda entries: "{" + ", ".join(entries) + "}")
+_LINE = st.one_of(
+    st.sampled_from(["a: 1", "b: 2", "a: 'x: y'", "c: d:e", "# e: f", "  # g: h", "- a: 1", "a: *x", "a: &x 1"]),
+    st.sampled_from(["a", "b", "'a'"]).flatmap(lambda key: _FLOW.map(lambda flow: f"{key}: {flow}")),
+)
+
+
+@BUDGET
+@given(st.sampled_from(["", "# c: d\n", "# c\n"]), st.lists(_LINE, max_size=4))
+def test_a_document_cleared_of_repeated_keys_has_none(comment: str, lines: list[str]) -> None:
+    """The cheap proof (`keys.may_repeat_keys`) never clears a document the exact search finds a key twice in:
+    documents of keys from a small set, given twice in block and flow mappings, among colons in comments and
+    text, colonless flow entries, anchors and explicit keys."""
+    text = comment + "\n".join(lines)
+    try:
+        doc = fast_yaml.safe_load(text)
+    except ValueError:
+        return
+    if not may_repeat_keys(text, doc):
+        assert repeated_key(text) is None, text
 
 
 @BUDGET
@@ -123,7 +150,9 @@ def test_a_mutated_export_is_read_or_refused_cleanly(data: st.DataObject) -> Non
 
 @BUDGET
 @given(mutated_text([(ROOT / "labels" / "manifest.yaml").read_text(encoding="utf-8")]))
-def test_a_mutated_manifest_is_read_or_refused_cleanly(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+def test_a_mutated_manifest_is_read_or_refused_cleanly(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
     path = tmp_path_factory.mktemp("manifest") / "manifest.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:

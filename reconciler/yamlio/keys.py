@@ -45,10 +45,12 @@ def may_repeat_keys(text: str, doc: Any) -> bool:
         return True
     colons = text.count(":")
     keys = _count_keys(doc)
+    rest = 0  # where the comment lines not yet counted start
     if colons > keys and text.startswith("#"):  # a first-line comment such as `# yaml-language-server: ...`
-        colons -= text.count(":", 0, text.find("\n") % (len(text) + 1))
+        rest = text.find("\n") + 1 or len(text)
+        colons -= text.count(":", 0, rest)
     if colons > keys:
-        colons -= sum(m.group().count(":") for m in _COMMENT_LINE_WITH_COLON.finditer(text, text.find("\n") + 1))
+        colons -= sum(m.group().count(":") for m in _COMMENT_LINE_WITH_COLON.finditer(text, rest))
         if colons > keys:
             return True
     return "{" in text and _flow_entry_without_colon(text)
