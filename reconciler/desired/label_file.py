@@ -174,7 +174,7 @@ class _FileParser:
         self.protected: set[str] = set()
         self.paths: dict[str, FieldPath] = {}
         self.frame_entries = 0
-        self._misfits: dict[str, str] = {}
+        self._unfit_by_class: dict[str, str] = {}
         self.classes: dict[str, ObjectClass] = {}
         for cls in ontology.objects:
             self.classes.setdefault(cls.name, cls)
@@ -387,9 +387,9 @@ class _FileParser:
                 f'no object class "{brief(cls_name)}" in the ontology{suggest(brief(cls_name), names)}',
             )
             return None
-        misfit = self._misfits[cls.name] if cls.name in self._misfits else self._misfit(cls)
-        if misfit:
-            self.report((*path, "class"), misfit)
+        unfit = self._unfit(cls)
+        if unfit:
+            self.report((*path, "class"), unfit)
             return None
         frames = self._object_frames(cls, item, path)
         answers = self.answers.attributes(cls.attributes, item.get("attributes"), (*path, "attributes"), cls.name)
@@ -409,8 +409,11 @@ class _FileParser:
             tags=self._tags(item.get("tags"), (*path, "tags")),
         )
 
-    def _misfit(self, cls: ObjectClass) -> str:
+    def _unfit(self, cls: ObjectClass) -> str:
         """Why objects of `cls` cannot be declared in this file ("" when they can), worked out once a class."""
+        why = self._unfit_by_class.get(cls.name)
+        if why is not None:
+            return why
         why = ""
         if not cls.shape.declarable:
             why = (
@@ -419,7 +422,7 @@ class _FileParser:
             )
         elif self.data is not None and self.data.type.declarable and not self.data.type.takes(cls.shape):
             why = _misfit(cls, self.data.type)
-        self._misfits[cls.name] = why
+        self._unfit_by_class[cls.name] = why
         return why
 
     def _object_frames(
