@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -40,18 +41,30 @@ if os.environ.get("LABELSYNC_TEST_GATE"):
     ready, go = (int(fd) for fd in os.environ["LABELSYNC_TEST_GATE"].split(","))
     from reconciler.remotes import local
 
-    write = local.LocalProject.write
-
-    def gated(self, writes):
+    def wait_once():
         global ready
-        if ready >= 0:  # the first write only: say the lock is held, wait for the test to let go
+        if ready >= 0:  # the first time only: say where it is, wait for the test to let go
             os.write(ready, b"ready")
             os.close(ready)
             ready = -1
             os.read(go, 1)
-        return write(self, writes)
 
-    local.LocalProject.write = gated
+    if os.environ["LABELSYNC_TEST_GATE_AT"] == "create":  # about to create the project it found missing
+        create = local.create_project
+
+        def gated_create(*args, **kwargs):
+            wait_once()
+            return create(*args, **kwargs)
+
+        local.create_project = gated_create
+    else:  # at its first write, holding the apply lock
+        write = local.LocalProject.write
+
+        def gated_write(self, writes):
+            wait_once()
+            return write(self, writes)
+
+        local.LocalProject.write = gated_write
 """
 
 
@@ -79,9 +92,12 @@ def revisions(ws: Workspace) -> dict[tuple[str, str], int]:
         db.close()
 
 
-def start_apply(ws: Workspace, gate: tuple[int, int] | None = None) -> subprocess.Popen[str]:
+def start_apply(
+    ws: Workspace, gate: tuple[int, int] | None = None, gate_at: str = "write"
+) -> subprocess.Popen[str]:
     """`python -m reconciler apply --yes` in the workspace, running; with `gate` (write end of the `ready`
-    pipe, read end of the `go` pipe) it stops at its first write, holding the lock, until told to go."""
+    pipe, read end of the `go` pipe) it stops until told to go: at its first write, holding the lock, or
+    (`gate_at="create"`) just before it creates the local project it found missing."""
     env = dict(os.environ)
     if gate is not None:
         gate_dir = ws.root.parent / "gate"
@@ -89,6 +105,7 @@ def start_apply(ws: Workspace, gate: tuple[int, int] | None = None) -> subproces
         (gate_dir / "sitecustomize.py").write_text(GATE, encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join([str(gate_dir), *filter(None, [env.get("PYTHONPATH")])])
         env["LABELSYNC_TEST_GATE"] = f"{gate[0]},{gate[1]}"
+        env["LABELSYNC_TEST_GATE_AT"] = gate_at
     return subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--yes"],
         cwd=ws.root,
@@ -106,12 +123,12 @@ def finish(process: subprocess.Popen[str]) -> Result:
     return Result(process.returncode, stdout, stderr)
 
 
-@pytest.fixture
-def held(local_ws: Workspace) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    """An apply process stopped at its first write, holding the apply lock; and the pipe that lets it go."""
+@contextmanager
+def gated_apply(ws: Workspace, at: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """An apply process stopped at its gate (see `start_apply`); and the pipe that lets it go."""
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
-    first = start_apply(local_ws, gate=(ready_w, go_r))
+    first = start_apply(ws, gate=(ready_w, go_r), gate_at=at)
     os.close(ready_w)
     os.close(go_r)
     try:
@@ -119,7 +136,7 @@ def held(local_ws: Workspace) -> Iterator[tuple[subprocess.Popen[str], int]]:
         said = os.read(ready_r, 5) if readable else b""
         if said != b"ready":
             first.kill()
-            pytest.fail(f"the first apply never reached its first write:\n{finish(first).output}")
+            pytest.fail(f"the apply never reached its gate ({at}):\n{finish(first).output}")
         yield first, go_w
     finally:
         os.close(ready_r)
@@ -128,6 +145,13 @@ def held(local_ws: Workspace) -> Iterator[tuple[subprocess.Popen[str], int]]:
             finish(first)
         else:
             os.close(go_w)
+
+
+@pytest.fixture
+def held(local_ws: Workspace) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """An apply process stopped at its first write, holding the apply lock; and the pipe that lets it go."""
+    with gated_apply(local_ws, "write") as gated:
+        yield gated
 
 
 def test_a_second_apply_while_one_writes_fails_at_once_naming_it(
@@ -180,6 +204,26 @@ def test_two_applies_started_together_write_each_row_once_and_converge(local_ws:
     assert set(revisions(local_ws).values()) == {1}
     assert not lock_path(database(local_ws)).exists()
     assert local_ws.run_subprocess("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_project_another_first_run_created_meanwhile_is_used_not_replaced(local_workspace: Workspace) -> None:
+    """Two first applies on a fresh checkout (no local project yet): the later one found the project
+    missing, and another apply created it and applied everything before the later one got to creating
+    its own. The later one opens that project; it does not replace it with an empty one and apply again."""
+    with gated_apply(local_workspace, "create") as (late, go):
+        assert not database(local_workspace).exists()
+        first = local_workspace.run_subprocess("apply", "--yes")
+        assert first.exit_code == 0, first.output
+        assert "Created the local project .labelsync/project.db" in first.stderr
+        assert "Apply complete: 8 label rows written" in first.stdout
+        os.write(go, b"g")
+        done = finish(late)
+    assert done.exit_code == 0, done.output
+    assert "Created the local project" not in done.stderr
+    assert "label rows written" not in done.stdout, done.stdout
+    assert "No changes" in done.stdout, done.stdout
+    assert set(revisions(local_workspace).values()) == {1} and len(revisions(local_workspace)) == 8
+    assert local_workspace.run_subprocess("plan", "--detailed-exitcode").exit_code == 0
 
 
 def dead_pid() -> int:

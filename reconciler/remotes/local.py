@@ -362,9 +362,14 @@ def create_project(
     extra_units: dict[str, Any] | None = None,
     *,
     source: str = "the export",
+    replace: bool = False,
 ) -> None:
     """Create a local project atomically: every row checked first, then built in a temporary file and moved
-    into place. Nothing is created when anything is wrong: a LabelsyncError names `source` and the row."""
+    into place. Nothing is created when anything is wrong: a LabelsyncError names `source` and the row.
+
+    Without `replace`, a project at `path` is never replaced, even one another process created while this
+    one built its own (two first runs at once: the later one's empty project would wipe what the earlier
+    one applied): the file is hard-linked into place, which fails if one is there (ProjectExists)."""
     ontology = Ontology.from_editor_dict(ontology_editor)
     decoded = [_imported(exported, index, ontology, source) for index, exported in enumerate(rows)]
     try:
@@ -375,12 +380,20 @@ def create_project(
         raise RemoteError(f"cannot create the local project {path}: {exc.strerror or exc}") from None
     try:
         _build(Path(tmp), ontology_editor, units, decoded, extra_units or {})
-        os.replace(tmp, path)
-    except BaseException as exc:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    except FileExistsError:
+        raise ProjectExists(f"{path} exists already: add --force to replace it") from None
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise RemoteError(f"cannot create the local project {path}: {exc}") from None
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, (OSError, sqlite3.OperationalError)):
-            raise RemoteError(f"cannot create the local project {path}: {exc}") from None
-        raise
+
+
+class ProjectExists(RemoteError):
+    """`create_project` found a project at its path, and was not asked to replace it. Nothing was written."""
 
 
 def _imported(

@@ -27,7 +27,7 @@ def open_remote(config: Config, notice: Notice = lambda _: None) -> Remote:
 
 
 def _open_local(config: Config, notice: Notice) -> Remote:
-    from reconciler.remotes.local import LocalProject, create_project
+    from reconciler.remotes.local import LocalProject, ProjectExists, create_project
     from reconciler.remotes.manifest import read_manifest
 
     database = config.path(config.remote.settings["database"])
@@ -40,8 +40,14 @@ def _open_local(config: Config, notice: Notice) -> Remote:
                 "run labelsync in your labels repository, `labelsync local init`, or set remote.manifest"
             )
         units, extra = read_manifest(manifest)
-        create_project(database, read_ontology(config.ontology_file), units, extra_units=extra)
-        notice(f"Created the local project {_short(database, config.root)} from {_short(manifest, config.root)}.")
+        try:
+            create_project(database, read_ontology(config.ontology_file), units, extra_units=extra)
+        except ProjectExists:
+            pass  # another labelsync created it meanwhile: use that one
+        else:
+            notice(
+                f"Created the local project {_short(database, config.root)} from {_short(manifest, config.root)}."
+            )
     return LocalProject(database, _short(database, config.root))
 
 

@@ -59,7 +59,7 @@ def init(
         assert export is not None
         rows = _read_export(export)
         units, extra = units_from_export(rows, str(export))
-    create_project(target, editor, units, rows, extra_units=extra, source=str(export or manifest))
+    create_project(target, editor, units, rows, extra_units=extra, source=str(export or manifest), replace=force)
     say(f"Created the local project {inert(str(target))}: {len(units)} data units, {len(rows)} label rows.")
     config = load_config(config_path)
     if config.source is None:
