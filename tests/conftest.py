@@ -7,6 +7,7 @@ in `labelsync_workspace.BACKENDS`; the scenario tests take it and run the same a
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import pwd
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from hypothesis.configuration import set_hypothesis_home_dir
 from labelsync_workspace import BACKENDS, ROOT, LocalBackend, Workspace, make_workspace
 
@@ -27,6 +29,11 @@ from labelsync_workspace import BACKENDS, ROOT, LocalBackend, Workspace, make_wo
 _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="labelsync-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+
+# -- the CLI in-process: typer's CliRunner builds the click command from the app on every invoke (about 20 ms
+# of signature and type-hint evaluation, two thirds of a typical in-process run). The app never changes while
+# the tests run, so it is built once per app.
+typer.testing._get_command = functools.cache(typer.testing._get_command)
 
 # -- guard: no test touches the real home directory or real Encord credentials --------------------
 
