@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -23,16 +24,17 @@ def kept_mode(path: Path) -> int:
         return new_file_mode()
 
 
-def write_atomically(target: Path, payload: bytes, mode: int) -> None:
-    """Write `payload` to a temporary file beside `target`, fsync it, rename it over `target`, fsync the
-    directory. Raises OSError with nothing left behind."""
+def write_atomically(target: Path, payload: bytes | Iterable[bytes], mode: int) -> None:
+    """Write `payload` (or its pieces, one after another) to a temporary file beside `target`, fsync it,
+    rename it over `target`, fsync the directory. Raises OSError with nothing left behind."""
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         try:
             os.fchmod(fd, mode)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            for piece in (payload,) if isinstance(payload, bytes) else payload:
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

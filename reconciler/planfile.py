@@ -42,12 +42,22 @@ _FIRST_WITH_DIGEST = 1
 def plan_digest(data: Mapping[str, Any]) -> str:
     """sha256 over the canonical JSON (sorted keys, no spaces, ASCII) of everything but `digest`."""
     body = {key: value for key, value in data.items() if key != "digest"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return hashlib.sha256(canonical_json(body).encode("ascii")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The text `plan_digest` hashes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    summary = plan.summary
+    data = plan_body(plan, plan.summary)
+    data["digest"] = plan_digest(data)
+    return data
+
+
+def plan_body(plan: Plan, summary: Summary) -> dict[str, Any]:
+    """The plan's dict without its digest, with `summary` (a streamed plan's, counted as its rows went by)."""
     data: dict[str, Any] = {
         "format_version": plan.format_version,
         "created_at": plan.created_at,
@@ -60,7 +70,6 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     }
     if plan.source is not None:
         data["source"] = _source_to_dict(plan.source)
-    data["digest"] = plan_digest(data)
     return data
 
 

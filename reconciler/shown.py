@@ -26,10 +26,11 @@ class Shown:
     summary: Summary
     titles: dict[RowKey, str]
     """Of each row that changes."""
-    spill: IO[bytes]
+    spill: IO[bytes] | None
 
     def bundles(self, bundle_size: int) -> Iterator[list[RowPlan]]:
         """The rows that change, as shown, in bundles of at most `bundle_size`."""
+        assert self.spill is not None, "shown without a spill: nothing kept to write"
         self.spill.seek(0)
         pending: list[RowPlan] = []
         while True:
@@ -45,8 +46,12 @@ class Shown:
 
 
 def show(
-    planning: Planning, on_row: Callable[[RowPlan], None], spill: IO[bytes], progress: Progress | None = None
+    planning: Planning,
+    on_row: Callable[[RowPlan], None],
+    spill: IO[bytes] | None,
+    progress: Progress | None = None,
 ) -> Shown:
+    """Plan a bundle at a time, each row to `on_row`; with `spill`, the rows that change kept there to write."""
     tally = Tally()
     titles: dict[RowKey, str] = {}
     counted = Summary.of(())
@@ -56,7 +61,8 @@ def show(
             on_row(row)
         changing = [row for row in bundle if row.has_changes]
         titles.update((row.key, row.title) for row in changing)
-        pickle.dump(changing, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        if spill is not None:
+            pickle.dump(changing, spill, protocol=pickle.HIGHEST_PROTOCOL)
         counted = counted.plus(Summary.of(bundle))
     plan = planning.plan_of([], tally)
     return Shown(plan, plan.summary.plus(counted), titles, spill)

@@ -754,3 +754,38 @@ def test_the_schema_and_the_reader_agree_on_versions(one_change: Workspace) -> N
             assert str(exc).startswith(DAMAGED), exc
             read = False
         assert (read, validator.is_valid(plan)) == (readable, readable), version
+
+
+def _without_time(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("created_at", "digest")}
+
+
+@pytest.mark.parametrize("state", ["from empty", "every change"])
+def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspace, state: str) -> None:
+    """Text and JSON plans are written as each bundle is planned, never held (reconciler/plan_stream.py);
+    markdown is rendered from the whole plan. Both save the same plan, each with its own valid digest, and
+    the JSON on stdout is the file."""
+    ws = workspace
+    if state == "every change":
+        applied = ws.run("apply", "--yes")
+        assert applied.exit_code == 0, applied.output
+        ws.edit_label_file(CHERRY, lambda d: item(d, "cherry-1")["box"].update(x=0.3))
+        ws.edit_label_file(CHERRY, lambda d: d.update(tags=["outdoor", "checked"]))
+        ws.edit_label_file(CHERRY, lambda d: d["classifications"].remove(item(d, "fruit-kind")))
+        ws.edit_label_file(VIDEO, lambda d: d["frame_tags"].update(blurry=["10-20"], dusk=[3]))
+    streamed = ws.run("plan", "--out", "streamed.json", "--format", "json")
+    held = ws.run("plan", "--out", "held.json", "--format", "markdown")
+    assert streamed.exit_code == held.exit_code == 0, streamed.output + held.output
+    raw = ws.path("streamed.json").read_text(encoding="utf-8")
+    assert streamed.stdout == raw
+    files = [json.loads(raw), json.loads(ws.path("held.json").read_text(encoding="utf-8"))]
+    assert _without_time(files[0]) == _without_time(files[1])
+    assert files[0]["rows"] and all(data["digest"] == plan_digest(data) for data in files)
+    if files[0]["created_at"] == files[1]["created_at"]:
+        assert raw == ws.path("held.json").read_text(encoding="utf-8")
+    text, shown = ws.run("plan"), ws.run("show", "streamed.json")
+    assert text.exit_code == shown.exit_code == 0, text.output + shown.output
+    assert text.stdout.split("\n\n", 1)[1] == shown.stdout.split("\n\n", 1)[1]  # all but the first line
+    done = ws.run("apply", "streamed.json", "--yes", "--allow-delete")
+    assert done.exit_code == 0, done.output
+    assert ws.run("plan", "--detailed-exitcode").exit_code == 0

@@ -8,6 +8,7 @@ renamed over the target, so a failed write (a full disk) leaves the old plan fil
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +73,15 @@ def check_plan_path(path: Path) -> None:
         raise LabelsyncError(f"cannot save the plan to {path}: the directory {parent} {what} (create it first)")
 
 
-def write_plan_file(path: Path, data: dict[str, Any]) -> None:
-    """Write the plan atomically: the old file (or none) stays unless the whole new one is on disk."""
+def write_plan_file(path: Path, data: dict[str, Any] | Iterable[str]) -> None:
+    """Write the plan (its dict, or its JSON text in pieces: `PlanStream.chunks`) atomically: the old file
+    (or none) stays unless the whole new one is on disk."""
     check_plan_path(path)
-    payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if isinstance(data, dict):
+        data = [json.dumps(data, indent=2, ensure_ascii=False) + "\n"]
     existed = path.exists()
     try:
-        write_atomically(path, payload, kept_mode(path))
+        write_atomically(path, (piece.encode("utf-8") for piece in data), kept_mode(path))
     except OSError as exc:
         raise _not_saved(path, exc, existed) from None
 

@@ -15,8 +15,12 @@ from reconciler.render.escape import INVISIBLE
 
 
 def render_json(data: dict[str, Any]) -> str:
-    lines = json.dumps(data, indent=2, ensure_ascii=False).split("\n")
-    return "".join(f"{_printable(line)}\n" for line in lines)
+    return printable_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def printable_json(text: str) -> str:
+    """JSON text (or a piece of it) with every character that is not printable escaped."""
+    return "\n".join(_printable(line) for line in text.split("\n"))
 
 
 def _printable(line: str) -> str:

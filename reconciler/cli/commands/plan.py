@@ -22,14 +22,17 @@ from reconciler.cli.output import ProgressBar, say, use_colour
 from reconciler.cli.planfile_io import check_plan_path, write_plan_file
 from reconciler.config import Config, load_config
 from reconciler.errors import LabelsyncError
-from reconciler.planfile import plan_to_dict
+from reconciler.plan import RowPlan, Summary
+from reconciler.plan_stream import PlanStream
+from reconciler.planfile import plan_body, plan_to_dict, row_to_dict
 from reconciler.remotes.base import Remote
 from reconciler.remotes.open import open_remote
 from reconciler.render import github
-from reconciler.render.json_plan import render_json
+from reconciler.render.json_plan import printable_json, render_json
 from reconciler.render.markdown import render_markdown
-from reconciler.render.text import render_text
+from reconciler.render.text import render_text, text_foot, text_head, text_row, text_warnings
 from reconciler.shards import Shard
+from reconciler.shown import show
 
 
 class Format(str, Enum):
@@ -113,33 +116,68 @@ def _plan(
         check_report_path(report)
     remote = open_remote(config, say)
     try:
-        bar = ProgressBar("Reading label rows")
-        try:
-            result = workflow.plan(
-                config,
-                remote,
-                progress=bar.update,
-                bundle_size=bundle_size,
-                base=base,
-                only=list(paths) or None,
-                shard=cut,
-            )
-        finally:
-            bar.close()
-        data = plan_to_dict(result)
-        if report is not None:
-            write_report(report, config, remote, data)
+        planning = workflow.planning(config, remote, bundle_size, base, only=list(paths) or None, shard=cut)
+        if report is None and fmt in (Format.text, Format.json):
+            summary = _streamed(planning, fmt, out)
+        else:
+            summary = _held(planning, fmt, out, report)
     finally:
         remote.close()
+    if cut is not None:
+        say(shard_note(cut))
+    if detailed_exitcode and summary.has_changes:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None) -> Summary:
+    """Text and JSON, shown (and saved) a row at a time as each bundle is planned: a plan too big to hold is
+    never held (`PlanStream`). A warning known only once every row is diffed comes after the rows."""
+    text, colour = fmt is Format.text, use_colour(sys.stdout)
+    if text:
+        sys.stdout.write(text_head({"remote": planning.remote.description, "warnings": planning.warnings}, colour))
+    with PlanStream() as stream:
+
+        def on_row(row: RowPlan) -> None:
+            data = row_to_dict(row)
+            stream.add(data)
+            if text:
+                sys.stdout.write(text_row(data, colour))
+
+        bar = ProgressBar("Reading label rows")
+        try:
+            shown = show(planning, on_row, None, bar.update)
+        finally:
+            bar.close()
+        body = plan_body(shown.plan, shown.summary)
+        if out is not None:
+            write_plan_file(out, stream.chunks(body))
+            say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
+        if text:
+            late = shown.plan.warnings[len(planning.warnings) :]
+            sys.stdout.write(text_warnings(late, colour) + text_foot(body, colour))
+        else:
+            for piece in stream.chunks(body):
+                sys.stdout.write(printable_json(piece))
+    explain_unmanaged(body)
+    return shown.summary
+
+
+def _held(planning: workflow.Planning, fmt: Format, out: Path | None, report: Path | None) -> Summary:
+    """Markdown, GitHub annotations and the HTML report: from the whole plan, held."""
+    bar = ProgressBar("Reading label rows")
+    try:
+        result = planning.plan(bar.update)
+    finally:
+        bar.close()
+    data = plan_to_dict(result)
+    if report is not None:
+        write_report(report, planning.config, planning.remote, data)
     if out is not None:
         write_plan_file(out, data)
         say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
     sys.stdout.write(render(data, fmt))
     explain_unmanaged(data)
-    if cut is not None:
-        say(shard_note(cut))
-    if detailed_exitcode and result.summary.has_changes:
-        raise typer.Exit(EXIT_CHANGES)
+    return result.summary
 
 
 def check_report_path(directory: Path) -> None:
