@@ -9,6 +9,8 @@ user's label files are: every plan asks git about them), create the local projec
 process (`python -m reconciler ...`, the current working tree):
 
 - `validate` on a fresh runner (no cache; the project holds no label rows yet, so every file is parsed);
+- `plan --out` with every row an add (the plan a first pull request saves): its peak memory (the plan is
+  written a row at a time, never held) and the plan file's size;
 - apply of every row from empty (`apply --yes`): its time and peak memory;
 - cold no-change plan: `plan --detailed-exitcode` with any cache under .labelsync/ removed (everything there
   except the SQLite database); the local project still remembers which file content each row was last
@@ -366,7 +368,9 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         if commit_to_git(project):
             os.sync()  # git's objects written out now, not while the first step runs
-            print(f"Committed to a git repository in {time.perf_counter() - started:.2f}s (as a user's labels are)")
+            print(
+                f"Committed to a git repository in {time.perf_counter() - started:.2f}s (as a user's labels are)"
+            )
         else:
             print("No git: the project is not a repository (plans skip git status, so they read a little fast)")
         bench = Bench(project, args.python, logs, args.verbose, sample=not args.no_tree_sampling)
@@ -382,6 +386,16 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_validate:
             # A fresh runner: no cache, and a project holding no label rows yet.
             step(figures, "validate", bench.run("validate (fresh runner)", ["validate"]))
+        # The plan a first pull request shows: every row an add, saved for apply (streamed, never held).
+        empty_plan = project / "plan-from-empty.json"
+        step(
+            figures,
+            "empty_plan",
+            bench.run("plan --out, every row from empty", ["plan", "--out", empty_plan.name]),
+        )
+        figures["empty_plan_mb"] = empty_plan.stat().st_size / 1e6 if empty_plan.exists() else 0.0
+        print(f"  (the plan file: {figures['empty_plan_mb']:.0f} MB)")
+        empty_plan.unlink(missing_ok=True)
         step(figures, "setup_apply", bench.run("apply every row from empty", ["apply", "--yes"]))
         after_setup = revisions(project)
         if len(after_setup) != args.rows or set(after_setup.values()) != {1}:
@@ -527,6 +541,7 @@ TARGETS: tuple[tuple[str, str, str], ...] = (
     ("validate", "validate (fresh runner, no rows yet)", "<= cold_full_plan"),
     ("validate_full", "validate (fresh runner, no row sources)", "<= cold_full_plan"),
     ("validate_applied", "validate (fresh runner, rows applied)", "<= cold_plan"),
+    ("empty_plan", "plan --out, every row from empty", "RSS <= 1024 MB"),
     ("setup_apply", "apply every row from empty", "RSS <= 1024 MB"),
     ("cold_plan", "cold no-change plan (no cache)", "<= 20 s"),
     ("cold_full_plan", "  the same, no row sources (full parse)", "<= 20 s"),
