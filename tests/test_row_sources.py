@@ -50,6 +50,19 @@ def test_a_fresh_runner_parses_no_unchanged_file(applied: Workspace, parsed: lis
     assert parsed == []
 
 
+def test_rows_applied_after_a_plan_are_remembered_too(local_workspace: Workspace, parsed: list[str]) -> None:
+    """plan, then apply (as a pull request, then its merge): the apply finds every file already in the
+    desired cache the plan wrote, and still records what each row was written from."""
+    for command in (["plan"], ["apply", "--yes"]):
+        result = local_workspace.run(*command)
+        assert result.exit_code == 0, result.output
+    local_workspace.path(CACHE).unlink()
+    parsed.clear()
+    result = local_workspace.run("plan", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    assert parsed == []
+
+
 def test_a_file_edited_since_is_parsed_and_planned(applied: Workspace, parsed: list[str]) -> None:
     path = applied.path(CHERRY)
     path.write_text(path.read_text(encoding="utf-8").replace("x: 0.12", "x: 0.13", 1), encoding="utf-8")

@@ -119,11 +119,13 @@ class DesiredCache:
         return remembered
 
     def put(self, name: str, entry: CacheEntry) -> None:
-        if not self.read_only and self.entries.get(name) != entry:
+        if self.read_only:
+            return
+        if self.memory is not None:  # even an entry the file holds already: the row may be written now
+            self.memory.remember([(name, entry)])
+        if self.entries.get(name) != entry:
             self.entries[name] = entry
             self.dirty = True
-            if self.memory is not None:
-                self.memory.remember([(name, entry)])
 
     def save(self) -> None:
         if self.path is None or not self.dirty:
