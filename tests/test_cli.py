@@ -216,9 +216,9 @@ def test_github_plan_annotation_uses_the_change_line() -> None:
     change = {"action": "update", "kind": "object", "name": "a", "class": "C", "line": 12, "tags": [],
               "fields": [{"path": "box.x", "before": 0.1, "after": 0.2}]}  # fmt: skip
     row = {"file": "labels/x.yaml", "title": "x", "changes": [change], "tag_changes": []}
-    (annotation,) = github.plan_annotations({"rows": [row], "warnings": []})
+    (annotation,) = github.row_annotations(row)
     assert github.command(annotation) == "::notice file=labels/x.yaml,line=12,title=labelsync plan::~ object a (C): box.x 0.1 -> 0.2"
-    (without,) = github.plan_annotations({"rows": [{**row, "changes": [{**change, "line": None}]}]})
+    (without,) = github.row_annotations({**row, "changes": [{**change, "line": None}]})
     assert github.command(without).startswith("::notice file=labels/x.yaml,title=")
 
 

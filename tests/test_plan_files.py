@@ -762,9 +762,9 @@ def _without_time(data: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("state", ["from empty", "every change"])
 def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspace, state: str) -> None:
-    """Text and JSON plans are written as each bundle is planned, never held (reconciler/plan_stream.py);
-    markdown is rendered from the whole plan. Both save the same plan, each with its own valid digest, and
-    the JSON on stdout is the file."""
+    """Plans are shown and saved as each bundle is planned, never held (reconciler/plan_stream.py), except
+    with --report, which renders the whole plan. Both save the same plan, each with its own valid digest; the
+    JSON on stdout is the file; text, markdown and annotations are what `show` renders of the saved plan."""
     ws = workspace
     if state == "every change":
         applied = ws.run("apply", "--yes")
@@ -774,7 +774,7 @@ def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspac
         ws.edit_label_file(CHERRY, lambda d: d["classifications"].remove(item(d, "fruit-kind")))
         ws.edit_label_file(VIDEO, lambda d: d["frame_tags"].update(blurry=["10-20"], dusk=[3]))
     streamed = ws.run("plan", "--out", "streamed.json", "--format", "json")
-    held = ws.run("plan", "--out", "held.json", "--format", "markdown")
+    held = ws.run("plan", "--out", "held.json", "--report", "report")
     assert streamed.exit_code == held.exit_code == 0, streamed.output + held.output
     raw = ws.path("streamed.json").read_text(encoding="utf-8")
     assert streamed.stdout == raw
@@ -783,9 +783,13 @@ def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspac
     assert files[0]["rows"] and all(data["digest"] == plan_digest(data) for data in files)
     if files[0]["created_at"] == files[1]["created_at"]:
         assert raw == ws.path("held.json").read_text(encoding="utf-8")
-    text, shown = ws.run("plan"), ws.run("show", "streamed.json")
-    assert text.exit_code == shown.exit_code == 0, text.output + shown.output
-    assert text.stdout.split("\n\n", 1)[1] == shown.stdout.split("\n\n", 1)[1]  # all but the first line
+    for fmt in ("text", "markdown", "github"):
+        planned, shown = ws.run("plan", "--format", fmt), ws.run("show", "streamed.json", "--format", fmt)
+        assert planned.exit_code == shown.exit_code == 0, planned.output + shown.output
+        if fmt == "text":  # all but the first line, which says where the plan comes from
+            assert planned.stdout.split("\n\n", 1)[1] == shown.stdout.split("\n\n", 1)[1]
+        else:
+            assert planned.stdout == shown.stdout
     done = ws.run("apply", "streamed.json", "--yes", "--allow-delete")
     assert done.exit_code == 0, done.output
     assert ws.run("plan", "--detailed-exitcode").exit_code == 0

@@ -19,7 +19,7 @@ from reconciler.atomic import new_file_mode, write_atomically
 from reconciler.desired.bounded import Refused, read_inside
 from reconciler.errors import ConfigError, LabelsyncError
 from reconciler.model import DataUnit
-from reconciler.render.report import MAX_ROWS, ReportUnit, render_report
+from reconciler.render.report import ReportRows, ReportUnit, render_report
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 """The largest local image embedded in the report."""
@@ -49,31 +49,39 @@ def report_units(data_units: Iterable[DataUnit], root: Path) -> dict[str, Report
 
 
 def write_report(
-    directory: Path, plan: dict[str, Any], units: Mapping[str, ReportUnit], root: Path | None = None
+    directory: Path,
+    plan: dict[str, Any],
+    units: Mapping[str, ReportUnit],
+    root: Path | None = None,
+    rows: ReportRows | None = None,
 ) -> Path:
     """Write the plan's report to `directory`/index.html (creating the directory) and return its path. Local
-    images are embedded only from inside `root` (the repository), when given."""
+    images are embedded only from inside `root` (the repository), when given. `rows`: the plan's rows, given
+    one at a time (see `render_report`)."""
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"cannot write the report to {directory}: it is a file, not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the report directory {directory}: {exc.strerror or exc}") from None
-    page = render_report(plan, embedded(plan, units, root))
+    if rows is None:
+        rows = ReportRows()
+        for row in plan["rows"]:
+            rows.add(row)
+    page = render_report(plan, embedded(rows.drawn, units, root), rows)
     target = directory / "index.html"
     _write_atomically(target, page.encode("utf-8"))
     return target
 
 
 def embedded(
-    plan: dict[str, Any], units: Mapping[str, ReportUnit], root: Path | None = None
+    drawn: list[dict[str, Any]], units: Mapping[str, ReportUnit], root: Path | None = None
 ) -> dict[str, ReportUnit]:
-    """`units` with the local image files of the rows the report draws as `data:` URIs, within the caps; a
-    local file that is not such an image (or cannot be read) is left out: a blank frame is drawn instead."""
+    """`units` with the local image files of the rows the report draws (`drawn`) as `data:` URIs, within the
+    caps; a local file that is not such an image (or cannot be read) is left out: a blank frame is drawn."""
     out = dict(units)
     left = MAX_EMBEDDED_BYTES
-    drawn = [row["data_hash"] for row in plan["rows"] if row["changes"] or row["tag_changes"]][:MAX_ROWS]
-    for data_hash in dict.fromkeys(drawn):
+    for data_hash in dict.fromkeys(row["data_hash"] for row in drawn):
         unit = out.get(data_hash)
         if unit is None or not unit.media or _is_url(unit.media) or unit.media.startswith("data:"):
             continue

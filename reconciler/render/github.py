@@ -10,7 +10,7 @@ last notice counts the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +61,15 @@ def command(annotation: Annotation) -> str:
     return f"::{annotation.level} {','.join(properties)}::{escape_data(inert(annotation.message))}"
 
 
-def render(annotations: Iterable[Annotation], limit: int = MAX_ANNOTATIONS, title: str = TITLE) -> str:
-    """The annotations as lines, at most `limit`, then a notice counting those left out."""
+def render(
+    annotations: Iterable[Annotation], limit: int = MAX_ANNOTATIONS, title: str = TITLE, unlisted: int = 0
+) -> str:
+    """The annotations as lines, at most `limit`, then a notice counting those left out (with `unlisted`
+    more that follow them, counted but not given)."""
     listed = list(annotations)
     lines = [command(a) for a in listed[:limit]]
-    if len(listed) > limit:
-        left = len(listed) - limit
+    if len(listed) + unlisted > limit:
+        left = len(listed) + unlisted - limit
         more = f"{left} more annotation{'s' if left != 1 else ''} not shown (at most {limit} are written)"
         lines.append(command(Annotation("notice", more, title=title)))
     return "".join(f"{line}\n" for line in lines)
@@ -115,37 +118,56 @@ def _field(field: Mapping[str, Any], action: str) -> str:
     return f"{field['path']} {value(before)} -> {value(after)}"
 
 
-def plan_annotations(plan: Mapping[str, Any]) -> list[Annotation]:
+def row_annotations(row: Mapping[str, Any]) -> Iterator[Annotation]:
     """One per label change (a delete as a warning) and per row tag change, at the change's line in its
-    file (`change["line"]`, when the plan has one); the plan's warnings; the summary last."""
-    out = [Annotation("warning", w, title=PLAN_TITLE) for w in plan.get("warnings", ())]
-    for row in plan["rows"]:
-        file = row.get("file") or None
-        for change in row["changes"]:
-            level = "warning" if change["action"] == "delete" else "notice"
-            line = change.get("line")
-            out.append(
-                Annotation(level, change_message(change), file, line if isinstance(line, int) else None, PLAN_TITLE)
-            )
-        for tag in row["tag_changes"]:
-            added = tag["action"] == "add"
-            frames = f" on frames {tag['frames']}" if tag.get("frames") else ""
-            out.append(
-                Annotation(
-                    "notice" if added else "warning",
-                    f"{'+' if added else '-'} tag {tag['tag']}{frames} on {row['title']}",
-                    file,
-                    title=PLAN_TITLE,
-                )
-            )
-    return out
+    file (`change["line"]`, when the plan has one)."""
+    file = row.get("file") or None
+    for change in row["changes"]:
+        level = "warning" if change["action"] == "delete" else "notice"
+        line = change.get("line")
+        yield Annotation(level, change_message(change), file, line if isinstance(line, int) else None, PLAN_TITLE)
+    for tag in row["tag_changes"]:
+        added = tag["action"] == "add"
+        frames = f" on frames {tag['frames']}" if tag.get("frames") else ""
+        yield Annotation(
+            "notice" if added else "warning",
+            f"{'+' if added else '-'} tag {tag['tag']}{frames} on {row['title']}",
+            file,
+            title=PLAN_TITLE,
+        )
 
 
 def render_plan(plan: Mapping[str, Any], limit: int = MAX_ANNOTATIONS) -> str:
     """The plan's annotations (at most `limit`), then its summary as a notice that is always written."""
-    annotations = plan_annotations(plan)
-    summary = Annotation("notice", f"Plan: {summary_line(dict(plan))}.", title=PLAN_TITLE)
-    return render(annotations, limit, PLAN_TITLE) + command(summary) + "\n"
+    stream = PlanAnnotations(limit)
+    for row in plan["rows"]:
+        stream.add(row)
+    return stream.render(plan)
+
+
+class PlanAnnotations:
+    """`render_plan` from rows given one at a time (a streamed plan's): the first `limit` annotations are
+    kept, the rest only counted."""
+
+    def __init__(self, limit: int = MAX_ANNOTATIONS) -> None:
+        self.limit = limit
+        self._kept: list[Annotation] = []
+        self._past = 0
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for annotation in row_annotations(row):
+            if len(self._kept) < self.limit:
+                self._kept.append(annotation)
+            else:
+                self._past += 1
+
+    def render(self, plan: Mapping[str, Any]) -> str:
+        """The annotations of the rows given, after the warnings of `plan` (its rows are not read), then the
+        plan's summary as a notice that is always written."""
+        warnings = [Annotation("warning", w, title=PLAN_TITLE) for w in plan.get("warnings", ())]
+        listed = [*warnings, *self._kept]
+        summary = Annotation("notice", f"Plan: {summary_line(dict(plan))}.", title=PLAN_TITLE)
+        return render(listed, self.limit, PLAN_TITLE, self._past) + command(summary) + "\n"
 
 
 def render_findings(

@@ -25,30 +25,93 @@ def render_markdown(plan: dict[str, Any], budget: int = BUDGET) -> str:
     """The plan as markdown of at most `budget` characters: the summary and where the plan comes from first,
     then every delete, then one block per row until the budget is spent, then a line saying how many rows
     are left out and where they are."""
-    out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", origin_line(plan), ""]
-    deletes = deletes_line(plan, "`--allow-delete`")
-    if deletes:
-        out += [f"> [!WARNING]\n> {deletes}", ""]
-    for warning in plan["warnings"]:
-        out += [f"> [!NOTE]\n> {inline_text(warning)}", ""]
-    if not plan["summary"]["rows"]:
-        out += ["No changes: the remote matches the label files.", ""]
-    used = sum(len(line) + 1 for line in out)
-    listed = _deletes_section(plan["rows"], budget - used - _LEFT_OUT_SIZE)
-    out += listed
-    used += sum(len(line) + 1 for line in listed)
-    rows = plan["rows"]
-    if rows:
-        out += ["#### Changes by label row", ""]
-    for shown, row in enumerate(rows):
-        block = _row_block(row)
-        size = sum(len(line) + 1 for line in block)
-        if used + size + _LEFT_OUT_SIZE > budget:
-            out += [_left_out(rows[shown:]), ""]
-            break
-        out += block
-        used += size
-    return "\n".join(out)
+    stream = MarkdownStream(budget)
+    for row in plan["rows"]:
+        stream.add(row)
+    return stream.render(plan)
+
+
+class MarkdownStream:
+    """`render_markdown` from rows given one at a time (a streamed plan's). Only what can show is kept: at
+    most `budget` characters of delete lines and of row blocks, each the plan's first; the rest is counted."""
+
+    def __init__(self, budget: int = BUDGET) -> None:
+        self.budget = budget
+        self._deletes: list[str] = []
+        self._deletes_size = 0
+        self._delete_rows = 0
+        self._blocks: list[tuple[list[str], int, int]] = []
+        """(lines, size, deletes) of the first rows."""
+        self._blocks_size = 0
+        self._rows_past = 0
+        self._deletes_past = 0
+        """Rows past the kept blocks, and their deletes."""
+
+    def add(self, row: dict[str, Any]) -> None:
+        line = _row_deletes(row)
+        if line:
+            self._delete_rows += 1
+            if len(self._deletes) == self._delete_rows - 1 and self._deletes_size + len(line) + 1 <= self.budget:
+                self._deletes.append(line)
+                self._deletes_size += len(line) + 1
+        if not self._rows_past:
+            block = _row_block(row)
+            size = sum(len(text) + 1 for text in block)
+            if self._blocks_size + size <= self.budget:
+                self._blocks.append((block, size, row["counts"]["delete"]))
+                self._blocks_size += size
+                return
+        self._rows_past += 1
+        self._deletes_past += row["counts"]["delete"]
+
+    def render(self, plan: dict[str, Any]) -> str:
+        """The markdown of the rows given, with the rest of `plan` (its rows are not read)."""
+        budget = self.budget
+        out = ["### labelsync plan", "", f"**{summary_line(plan)}**", "", origin_line(plan), ""]
+        deletes = deletes_line(plan, "`--allow-delete`")
+        if deletes:
+            out += [f"> [!WARNING]\n> {deletes}", ""]
+        for warning in plan["warnings"]:
+            out += [f"> [!NOTE]\n> {inline_text(warning)}", ""]
+        if not plan["summary"]["rows"]:
+            out += ["No changes: the remote matches the label files.", ""]
+        used = sum(len(line) + 1 for line in out)
+        listed = self._deletes_section(budget - used - _LEFT_OUT_SIZE)
+        out += listed
+        used += sum(len(line) + 1 for line in listed)
+        if self._blocks or self._rows_past:
+            out += ["#### Changes by label row", ""]
+        for shown, (block, size, _) in enumerate(self._blocks):
+            if used + size + _LEFT_OUT_SIZE > budget:
+                rest = self._blocks[shown:]
+                rows, deletes_left = len(rest) + self._rows_past, sum(d for _, _, d in rest) + self._deletes_past
+                out += [_left_out(rows, deletes_left), ""]
+                break
+            out += block
+            used += size
+        else:
+            if self._rows_past:
+                out += [_left_out(self._rows_past, self._deletes_past), ""]
+        return "\n".join(out)
+
+    def _deletes_section(self, budget: int) -> list[str]:
+        """Every label deleted and tag removed, one line per row in a diff block (red, and no string in it can
+        format): what a reviewer must not miss. Lines past `budget` characters are counted instead."""
+        if not self._delete_rows:
+            return []
+        shown: list[str] = []
+        used = 200  # the heading, the sentence and the fence
+        for line in self._deletes:
+            if used + len(line) + 1 > budget:
+                break
+            shown.append(line)
+            used += len(line) + 1
+        if len(shown) < self._delete_rows:
+            more = self._delete_rows - len(shown)
+            shown.append(f"# ... and the deletes of {more} more label rows: see the JSON plan")
+        ticks = fence(shown)
+        intro = "Every label this plan deletes and every tag it removes, by label row:"
+        return ["#### Deletes", "", intro, "", f"{ticks}diff", *shown, ticks, ""]
 
 
 def origin_line(plan: dict[str, Any]) -> str:
@@ -73,25 +136,6 @@ def origin_line(plan: dict[str, Any]) -> str:
         " against the row this plan saw; a row edited on the remote since is skipped and reported, never"
         " overwritten."
     )
-
-
-def _deletes_section(rows: list[dict[str, Any]], budget: int) -> list[str]:
-    """Every label deleted and tag removed, one line per row in a diff block (red, and no string in it can
-    format): what a reviewer must not miss. Lines past `budget` characters are counted instead."""
-    lines = [line for row in rows if (line := _row_deletes(row))]
-    if not lines:
-        return []
-    shown: list[str] = []
-    used = 200  # the heading, the sentence and the fence
-    for count, line in enumerate(lines):
-        if used + len(line) + 1 > budget:
-            shown.append(f"# ... and the deletes of {len(lines) - count} more label rows: see the JSON plan")
-            break
-        shown.append(line)
-        used += len(line) + 1
-    ticks = fence(shown)
-    intro = "Every label this plan deletes and every tag it removes, by label row:"
-    return ["#### Deletes", "", intro, "", f"{ticks}diff", *shown, ticks, ""]
 
 
 def _row_deletes(row: dict[str, Any]) -> str:
@@ -129,9 +173,8 @@ def _row_block(row: dict[str, Any]) -> list[str]:
     return [summary, "", f"{ticks}diff", *diff, ticks, "</details>", ""]
 
 
-def _left_out(rows: list[dict[str, Any]]) -> str:
-    deletes = sum(r["counts"]["delete"] for r in rows)
-    what = f"{len(rows)} more label row{'s' if len(rows) != 1 else ''}"
+def _left_out(rows: int, deletes: int) -> str:
+    what = f"{rows} more label row{'s' if rows != 1 else ''}"
     among = f", with {deletes} of the deletes," if deletes else ""
     return (
         f"... and {what}{among} not shown: this comment would pass GitHub's size limit. Every change is in the"

@@ -90,24 +90,46 @@ class _Counts:
     """Ids (`row:change`) of the changes something was drawn for."""
 
 
-def render_report(plan: dict[str, Any], units: Mapping[str, ReportUnit]) -> str:
-    """The plan as one HTML document: a summary, then per changed row its panels and its diff."""
+class ReportRows:
+    """The rows a report draws (the first `MAX_ROWS` that change), from rows given one at a time (a streamed
+    plan's); the rows after them only counted."""
+
+    def __init__(self) -> None:
+        self.drawn: list[dict[str, Any]] = []
+        self.more_rows = 0
+        self.more_labels = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        if not (row["changes"] or row["tag_changes"]):
+            return
+        if len(self.drawn) < MAX_ROWS:
+            self.drawn.append(row)
+        else:
+            self.more_rows += 1
+            self.more_labels += len(row["changes"])
+
+
+def render_report(plan: dict[str, Any], units: Mapping[str, ReportUnit], rows: ReportRows | None = None) -> str:
+    """The plan as one HTML document: a summary, then per changed row its panels and its diff. `rows`: the
+    plan's, given one at a time (then `plan["rows"]` is not read); by default, `plan["rows"]`."""
+    if rows is None:
+        rows = ReportRows()
+        for row in plan["rows"]:
+            rows.add(row)
     budget, counts = _Budget(), _Counts()
     edges = _skeleton_edges(plan.get("ontology_editor"))
-    rows = [row for row in plan["rows"] if row["changes"] or row["tag_changes"]]
-    counts.labels = sum(len(row["changes"]) for row in rows)
+    counts.labels = sum(len(row["changes"]) for row in rows.drawn) + rows.more_labels
     sections: list[str] = []
-    for index, row in enumerate(rows[:MAX_ROWS]):
+    for index, row in enumerate(rows.drawn):
         unit = units.get(row["data_hash"], ReportUnit(frames=0, type=""))
         sections.append(_row_section(index, row, unit, edges, budget, counts))
-    if len(rows) > MAX_ROWS:
-        rest = rows[MAX_ROWS:]
-        changes = sum(len(r["changes"]) for r in rest)
+    if rows.more_rows:
+        more, changes = rows.more_rows, rows.more_labels
         sections.append(
-            f'<p class="left-out">... and {len(rest)} more label row{_s(len(rest))} ({changes} label'
+            f'<p class="left-out">... and {more} more label row{_s(more)} ({changes} label'
             f"{_s(changes)}) not drawn: the report draws at most {MAX_ROWS}. Every change is in the JSON plan.</p>"
         )
-    header = _header(plan, len(rows))
+    header = _header(plan, len(rows.drawn) + rows.more_rows)
     status = json.dumps({"drawn": len(counts.drawn), "labels": counts.labels, "errors": []})
     body = (
         f'<body data-drawn="{len(counts.drawn)}" data-labels="{counts.labels}">\n{header}'

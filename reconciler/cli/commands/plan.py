@@ -24,12 +24,13 @@ from reconciler.config import Config, load_config
 from reconciler.errors import LabelsyncError
 from reconciler.plan import RowPlan, Summary
 from reconciler.plan_stream import PlanStream
-from reconciler.planfile import plan_body, plan_to_dict, row_to_dict
+from reconciler.planfile import plan_body, row_to_dict
 from reconciler.remotes.base import Remote
 from reconciler.remotes.open import open_remote
 from reconciler.render import github
 from reconciler.render.json_plan import printable_json, render_json
-from reconciler.render.markdown import render_markdown
+from reconciler.render.markdown import MarkdownStream, render_markdown
+from reconciler.render.report import ReportRows
 from reconciler.render.text import render_text, text_foot, text_head, text_row, text_warnings
 from reconciler.shards import Shard
 from reconciler.shown import show
@@ -117,10 +118,7 @@ def _plan(
     remote = open_remote(config, say)
     try:
         planning = workflow.planning(config, remote, bundle_size, base, only=list(paths) or None, shard=cut)
-        if report is None and fmt in (Format.text, Format.json):
-            summary = _streamed(planning, fmt, out)
-        else:
-            summary = _held(planning, fmt, out, report)
+        summary = _streamed(planning, fmt, out, report)
     finally:
         remote.close()
     if cut is not None:
@@ -129,19 +127,30 @@ def _plan(
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None) -> Summary:
-    """Text and JSON, shown (and saved) a row at a time as each bundle is planned: a plan too big to hold is
-    never held (`PlanStream`). A warning known only once every row is diffed comes after the rows."""
-    text, colour = fmt is Format.text, use_colour(sys.stdout)
-    if text:
+def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None, report: Path | None) -> Summary:
+    """The plan shown (and saved, and drawn) a row at a time as each bundle is planned: a plan too big to
+    hold is never held (`PlanStream`). Text shows each row at once, and a warning known only once every row
+    is diffed after the rows; markdown, GitHub annotations and the report keep only what they can show
+    (`MarkdownStream`, `PlanAnnotations`, `ReportRows`)."""
+    colour = use_colour(sys.stdout)
+    markdown = MarkdownStream() if fmt is Format.markdown else None
+    annotations = github.PlanAnnotations() if fmt is Format.github else None
+    drawn = ReportRows() if report is not None else None
+    if fmt is Format.text:
         sys.stdout.write(text_head({"remote": planning.remote.description, "warnings": planning.warnings}, colour))
     with PlanStream() as stream:
 
         def on_row(row: RowPlan) -> None:
             data = row_to_dict(row)
             stream.add(data)
-            if text:
+            if fmt is Format.text:
                 sys.stdout.write(text_row(data, colour))
+            elif markdown is not None:
+                markdown.add(data)
+            elif annotations is not None:
+                annotations.add(data)
+            if drawn is not None:
+                drawn.add(data)
 
         bar = ProgressBar("Reading label rows")
         try:
@@ -149,12 +158,18 @@ def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None) -> Sum
         finally:
             bar.close()
         body = plan_body(shown.plan, shown.summary)
+        if report is not None and drawn is not None:
+            write_report(report, planning.config, planning.remote, body, drawn)
         if out is not None:
             write_plan_file(out, stream.chunks(body))
             say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
-        if text:
+        if fmt is Format.text:
             late = shown.plan.warnings[len(planning.warnings) :]
             sys.stdout.write(text_warnings(late, colour) + text_foot(body, colour))
+        elif markdown is not None:
+            sys.stdout.write(markdown.render(body))
+        elif annotations is not None:
+            sys.stdout.write(annotations.render(body))
         else:
             for piece in stream.chunks(body):
                 sys.stdout.write(printable_json(piece))
@@ -162,30 +177,12 @@ def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None) -> Sum
     return shown.summary
 
 
-def _held(planning: workflow.Planning, fmt: Format, out: Path | None, report: Path | None) -> Summary:
-    """Markdown, GitHub annotations and the HTML report: from the whole plan, held."""
-    bar = ProgressBar("Reading label rows")
-    try:
-        result = planning.plan(bar.update)
-    finally:
-        bar.close()
-    data = plan_to_dict(result)
-    if report is not None:
-        write_report(report, planning.config, planning.remote, data)
-    if out is not None:
-        write_plan_file(out, data)
-        say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
-    sys.stdout.write(render(data, fmt))
-    explain_unmanaged(data)
-    return result.summary
-
-
 def check_report_path(directory: Path) -> None:
     if directory.exists() and not directory.is_dir():
         raise LabelsyncError(f"--report {directory}: not a directory (the report goes to DIR/index.html)")
 
 
-def write_report(directory: Path, config: Config, remote: Remote, data: dict[str, Any]) -> None:
+def write_report(directory: Path, config: Config, remote: Remote, data: dict[str, Any], rows: ReportRows) -> None:
     """`plan --report DIR`: `reconciler.cli.plan_report.write_plan_report`, with the remote still open."""
     try:
         module = importlib.import_module("reconciler.cli.plan_report")
@@ -193,5 +190,5 @@ def write_report(directory: Path, config: Config, remote: Remote, data: dict[str
         if exc.name != "reconciler.cli.plan_report":
             raise
         raise LabelsyncError("plan --report is not available in this version of labelsync") from None
-    written = module.write_plan_report(directory, config, remote, data)
+    written = module.write_plan_report(directory, config, remote, data, rows)
     say(f"Wrote the plan report to {written if isinstance(written, Path) else directory / 'index.html'}.")
