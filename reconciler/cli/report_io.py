@@ -65,9 +65,7 @@ def write_report(
     except OSError as exc:
         raise ConfigError(f"cannot create the report directory {directory}: {exc.strerror or exc}") from None
     if rows is None:
-        rows = ReportRows()
-        for row in plan["rows"]:
-            rows.add(row)
+        rows = ReportRows.of(plan["rows"])
     page = render_report(plan, embedded(rows.drawn, units, root), rows)
     target = directory / "index.html"
     _write_atomically(target, page.encode("utf-8"))

@@ -99,6 +99,13 @@ class ReportRows:
         self.more_rows = 0
         self.more_labels = 0
 
+    @classmethod
+    def of(cls, rows: Iterable[dict[str, Any]]) -> ReportRows:
+        made = cls()
+        for row in rows:
+            made.add(row)
+        return made
+
     def add(self, row: dict[str, Any]) -> None:
         if not (row["changes"] or row["tag_changes"]):
             return
@@ -113,9 +120,7 @@ def render_report(plan: dict[str, Any], units: Mapping[str, ReportUnit], rows: R
     """The plan as one HTML document: a summary, then per changed row its panels and its diff. `rows`: the
     plan's, given one at a time (then `plan["rows"]` is not read); by default, `plan["rows"]`."""
     if rows is None:
-        rows = ReportRows()
-        for row in plan["rows"]:
-            rows.add(row)
+        rows = ReportRows.of(plan["rows"])
     budget, counts = _Budget(), _Counts()
     edges = _skeleton_edges(plan.get("ontology_editor"))
     counts.labels = sum(len(row["changes"]) for row in rows.drawn) + rows.more_labels
