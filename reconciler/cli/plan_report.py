@@ -12,12 +12,11 @@ from reconciler.render.report import ReportRows
 
 
 def write_plan_report(
-    directory: Path, config: Config, remote: Remote, data: dict[str, Any], rows: ReportRows | None = None
+    directory: Path, config: Config, remote: Remote, data: dict[str, Any], rows: ReportRows
 ) -> Path:
-    """Write DIR/index.html for the plan `data` (with `rows`: its rows, given one at a time), sizing and
-    backing each row drawn from the remote's data units."""
-    drawn = rows.drawn if rows is not None else data["rows"]
-    changed = {row["data_hash"] for row in drawn}
-    branches = frozenset(row["branch"] for row in drawn)
+    """Write DIR/index.html for the plan `data` (`rows`: its rows, given one at a time), sizing and backing
+    each row drawn from the remote's data units."""
+    changed = {row["data_hash"] for row in rows.drawn}
+    branches = frozenset(row["branch"] for row in rows.drawn)
     units = [u for u in remote.list_rows(branches).data_units if u.hash in changed] if changed else []
     return write_report(directory, data, report_units(units, config.root), config.root, rows)

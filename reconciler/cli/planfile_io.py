@@ -73,15 +73,13 @@ def check_plan_path(path: Path) -> None:
         raise LabelsyncError(f"cannot save the plan to {path}: the directory {parent} {what} (create it first)")
 
 
-def write_plan_file(path: Path, data: dict[str, Any] | Iterable[str]) -> None:
-    """Write the plan (its dict, or its JSON text in pieces: `PlanStream.chunks`) atomically: the old file
-    (or none) stays unless the whole new one is on disk."""
+def write_plan_file(path: Path, text: Iterable[str]) -> None:
+    """Write the plan's JSON text, given in pieces (`PlanStream.chunks`), atomically: the old file (or none)
+    stays unless the whole new one is on disk."""
     check_plan_path(path)
-    if isinstance(data, dict):
-        data = [json.dumps(data, indent=2, ensure_ascii=False) + "\n"]
     existed = path.exists()
     try:
-        write_atomically(path, (piece.encode("utf-8") for piece in data), kept_mode(path))
+        write_atomically(path, (piece.encode("utf-8") for piece in text), kept_mode(path))
     except OSError as exc:
         raise _not_saved(path, exc, existed) from None
 

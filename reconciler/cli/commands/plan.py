@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -138,11 +139,13 @@ def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None, report
     drawn = ReportRows() if report is not None else None
     if fmt is Format.text:
         sys.stdout.write(text_head({"remote": planning.remote.description, "warnings": planning.warnings}, colour))
-    with PlanStream() as stream:
+    # the whole JSON text is spooled only when it is written out: each row costs two serialisations
+    with PlanStream() if out is not None or fmt is Format.json else nullcontext() as stream:
 
         def on_row(row: RowPlan) -> None:
             data = row_to_dict(row)
-            stream.add(data)
+            if stream is not None:
+                stream.add(data)
             if fmt is Format.text:
                 sys.stdout.write(text_row(data, colour))
             elif markdown is not None:
@@ -158,9 +161,9 @@ def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None, report
         finally:
             bar.close()
         body = plan_body(shown.plan, shown.summary)
-        if report is not None and drawn is not None:
+        if drawn is not None and report is not None:
             write_report(report, planning.config, planning.remote, body, drawn)
-        if out is not None:
+        if out is not None and stream is not None:
             write_plan_file(out, stream.chunks(body))
             say(f"Saved the plan to {out}: apply it with `labelsync apply {out}`.")
         if fmt is Format.text:
@@ -170,7 +173,7 @@ def _streamed(planning: workflow.Planning, fmt: Format, out: Path | None, report
             sys.stdout.write(markdown.render(body))
         elif annotations is not None:
             sys.stdout.write(annotations.render(body))
-        else:
+        elif stream is not None:
             for piece in stream.chunks(body):
                 sys.stdout.write(printable_json(piece))
     explain_unmanaged(body)
