@@ -24,7 +24,7 @@ from reconciler.canonical import label_from_dict, label_to_dict, row_fingerprint
 from reconciler.errors import PlanFileError
 from reconciler.model import GEOMETRY_KEYS, LabelRow, ObjectLabel
 from reconciler.plan_shape import GEOMETRY, check_plan_shape
-from reconciler.planfile import plan_digest, plan_from_dict
+from reconciler.planfile import plan_digest, plan_from_dict, plan_to_dict
 
 CHERRY = "labels/images/cherry_001.jpg.yaml"
 PERSIMMON = "labels/images/persimmon_004.jpg.yaml"
@@ -762,9 +762,10 @@ def _without_time(data: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("state", ["from empty", "every change"])
 def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspace, state: str) -> None:
-    """Plans are shown and saved as each bundle is planned, never held (reconciler/plan_stream.py), except
-    with --report, which renders the whole plan. Both save the same plan, each with its own valid digest; the
-    JSON on stdout is the file; text, markdown and annotations are what `show` renders of the saved plan."""
+    """Plans are shown, saved and drawn as each bundle is planned, never held (reconciler/plan_stream.py).
+    The file is, byte for byte, the whole plan serialised at once; two runs (with and without --report) save
+    the same plan, each with its own valid digest; the JSON on stdout is the file; text, markdown and
+    annotations are what `show` renders of the saved plan."""
     ws = workspace
     if state == "every change":
         applied = ws.run("apply", "--yes")
@@ -778,6 +779,7 @@ def test_a_plan_saved_a_row_at_a_time_is_the_plan_held_whole(workspace: Workspac
     assert streamed.exit_code == held.exit_code == 0, streamed.output + held.output
     raw = ws.path("streamed.json").read_text(encoding="utf-8")
     assert streamed.stdout == raw
+    assert raw == json.dumps(plan_to_dict(plan_from_dict(json.loads(raw))), indent=2, ensure_ascii=False) + "\n"
     files = [json.loads(raw), json.loads(ws.path("held.json").read_text(encoding="utf-8"))]
     assert _without_time(files[0]) == _without_time(files[1])
     assert files[0]["rows"] and all(data["digest"] == plan_digest(data) for data in files)
